@@ -1,0 +1,1 @@
+"""Agents: who works the inbox, their roles, passwords and API tokens."""

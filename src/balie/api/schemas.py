@@ -1,0 +1,119 @@
+"""Request and response bodies of the JSON API. Unknown fields are refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from balie.conversations.rules import Status
+from balie.store.tables import Conversation, Message
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=50_000)
+
+
+class CustomerRef(In):
+    name: str | None = Field(None, max_length=200)
+    email: EmailStr
+
+
+class FirstMessage(In):
+    text: str = Field(min_length=1)
+    html: str | None = None
+
+
+class ConversationCreate(In):
+    customer: CustomerRef
+    subject: str = Field(min_length=1, max_length=300)
+    message: FirstMessage
+    channel: Literal["chat", "email", "api", "phone"] = "api"
+    inbox_id: int | None = None
+    priority: Literal["low", "normal", "high", "urgent"] = "normal"
+    severity: Literal["normal", "high", "critical"] = "normal"
+    language: Literal["nl", "en"] | None = None
+    tags: list[str] = Field(default_factory=list, max_length=20)
+    order_id: int | None = None
+
+
+class ConversationUpdate(In):
+    status: Status | None = None
+    snoozed_until: dt.datetime | None = None
+    owner_id: int | None = None
+    tags: list[str] | None = Field(None, max_length=20)
+
+
+class MessageCreate(In):
+    text: str = Field(min_length=1)
+    html: str | None = None
+    internal: bool = False
+    client_id: str | None = Field(None, min_length=1, max_length=100)
+
+
+class HandoverCreate(In):
+    to_agent_id: int
+    note: str = Field("", max_length=2000)
+
+
+class MessageOut(BaseModel):
+    id: int
+    conversation_id: int
+    seq: int
+    author_kind: str
+    author_agent_id: int | None
+    internal: bool
+    text: str
+    html: str | None
+    attachments: list[Any]
+    client_id: str | None
+    created_at: dt.datetime
+
+    @classmethod
+    def of(cls, m: Message) -> MessageOut:
+        return cls.model_validate(m, from_attributes=True)
+
+
+class ConversationOut(BaseModel):
+    id: int
+    customer_id: int
+    inbox_id: int | None
+    team_id: int | None
+    owner_id: int | None
+    order_id: int | None
+    status: str
+    priority: str
+    severity: str
+    channel: str
+    subject: str
+    language: str | None
+    tags: list[str]
+    last_seq: int
+    snoozed_until: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    last_activity_at: dt.datetime
+    resolved_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, c: Conversation, tags: list[str]) -> ConversationOut:
+        data = {k: getattr(c, k) for k in cls.model_fields if k != "tags"}
+        return cls(**data, tags=tags)
+
+
+class ConversationPage(BaseModel):
+    items: list[ConversationOut]
+    next_cursor: str | None
+    counts: dict[str, int]
+
+
+class HandoverOut(BaseModel):
+    id: int
+    conversation_id: int
+    from_agent_id: int | None
+    to_agent_id: int
+    note: str
+    status: str
+    created_at: dt.datetime
+    decided_at: dt.datetime | None

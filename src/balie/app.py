@@ -1,0 +1,141 @@
+"""The ASGI application: wiring only."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import func, select, text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from balie import __version__
+from balie.api.conversations import router as conversations_router
+from balie.errors import BalieError, InvalidInput
+from balie.observability import Metrics, RequestContext, configure_logging
+from balie.security import BodyLimit, SecurityHeaders
+from balie.settings import Settings
+from balie.store.database import Database
+from balie.store.tables import Conversation
+
+log = logging.getLogger("balie")
+PROBLEM = "application/problem+json"
+
+
+def problem_response(error: BalieError, request: Request) -> JSONResponse:
+    return JSONResponse(
+        error.problem(request.url.path), status_code=error.status, media_type=PROBLEM
+    )
+
+
+def _validation_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "field": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]),
+            "message": e["msg"],
+            "type": e["type"],
+        }
+        for e in exc.errors()
+    ]
+    if any(e["type"] == "json_invalid" for e in errors):
+        error: BalieError = InvalidInput("The request body is not valid JSON.", errors=errors)
+        error.status = 400
+    else:
+        error = InvalidInput(
+            "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors
+        )
+    return problem_response(error, request)
+
+
+def _http_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    error = BalieError(str(exc.detail))
+    error.status, error.code, error.title = (
+        exc.status_code,
+        f"http_{exc.status_code}",
+        str(exc.detail),
+    )
+    return problem_response(error, request)
+
+
+def _balie_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, BalieError)
+    return problem_response(exc, request)
+
+
+def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
+    configure_logging(settings.log_level, settings.log_json)
+    database = db or Database(settings.effective_database_url)
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        log.info("started", extra={"fields": {"database": database.dialect}})
+        yield
+        if db is None:  # a database handed in belongs to the caller
+            await database.dispose()
+
+    app = FastAPI(
+        title="Balie",
+        version=__version__,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = database
+    app.state.metrics = metrics
+
+    app.add_exception_handler(BalieError, _balie_problem)
+    app.add_exception_handler(RequestValidationError, _validation_problem)
+    app.add_exception_handler(StarletteHTTPException, _http_problem)
+
+    app.include_router(conversations_router, prefix="/api/v1")
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> Response:
+        try:
+            async with database.reading() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception as exc:  # any failure to reach the database is "unhealthy"
+            log.warning("healthz failed", extra={"fields": {"error": repr(exc)}})
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
+        return JSONResponse({"status": "ok", "database": database.dialect})
+
+    @app.get("/metrics", tags=["operations"], include_in_schema=False)
+    async def prometheus() -> Response:
+        async with database.reading() as session:
+            counts: dict[str, Any] = dict(
+
+                    await session.execute(
+                        select(Conversation.status, func.count())
+                        .where(Conversation.status != "resolved")
+                        .group_by(Conversation.status)
+                    )
+
+            )
+        for status in ("open", "pending", "snoozed"):
+            metrics.open_conversations.labels(status).set(counts.get(status, 0))
+        return PlainTextResponse(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    # Outermost last: request ids and security headers wrap everything, errors included.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="balie_session",
+        max_age=settings.session_max_age,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestContext, metrics=metrics)
+    return app

@@ -1,0 +1,89 @@
+"""Appending to and verifying the audit log in the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from balie.audit.chain import GENESIS, ChainBreak, Entry, entry_hash, find_break
+from balie.store.tables import AuditEvent, AuditHead
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    actor: str,
+    action: str,
+    target: str,
+    at: dt.datetime,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one entry. Must run inside ``Database.writing()``, which holds the head lock."""
+    head = await session.get(AuditHead, 1)
+    if head is None:
+        head = AuditHead(id=1, seq=0, hash=GENESIS)
+        session.add(head)
+    seq = head.seq + 1
+    # JSON round trip through the same encoder the hash uses keeps what is stored and
+    # what is hashed identical (dates become strings in both).
+    before, after = _plain(before), _plain(after)
+    digest = entry_hash(
+        prev_hash=head.hash,
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        target=target,
+        before=before,
+        after=after,
+    )
+    event = AuditEvent(
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        target=target,
+        before=before,
+        after=after,
+        prev_hash=head.hash,
+        hash=digest,
+    )
+    session.add(event)
+    head.seq, head.hash = seq, digest
+    return event
+
+
+def _plain(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return {
+        k: (v.isoformat() if isinstance(v, dt.datetime | dt.date) else v) for k, v in value.items()
+    }
+
+
+async def verify(session: AsyncSession, *, batch: int = 5000) -> tuple[int, ChainBreak | None]:
+    """Check the whole chain; returns (entries checked, first break or None)."""
+    head = await session.get(AuditHead, 1)
+    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
+    result = await session.stream(select(AuditEvent).order_by(AuditEvent.seq, AuditEvent.id))
+    entries: list[Entry] = []
+    async for partition in result.scalars().partitions(batch):
+        entries.extend(
+            Entry(
+                seq=e.seq,
+                at=e.at,
+                actor=e.actor,
+                action=e.action,
+                target=e.target,
+                before=e.before,
+                after=e.after,
+                prev_hash=e.prev_hash,
+                hash=e.hash,
+            )
+            for e in partition
+        )
+    return len(entries), find_break(entries, head_seq=head_seq, head_hash=head_hash)

@@ -1,0 +1,167 @@
+"""Actions on customers. Every edit is audited with before and after (SCENARIOS F1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+
+from balie.act import Act
+from balie.addresses import normalise_email
+from balie.errors import Conflict, InvalidInput, NotFound
+from balie.search.index import index_customer
+from balie.store.tables import Conversation, Customer, CustomerIdentity, Order
+
+IDENTITY_KINDS = ("email", "visitor", "phone")
+_UNSET: Any = object()
+
+
+async def emails_of(act: Act, customer_id: int) -> list[str]:
+    rows = await act.session.scalars(
+        select(CustomerIdentity.value)
+        .where(CustomerIdentity.customer_id == customer_id, CustomerIdentity.kind == "email")
+        .order_by(CustomerIdentity.id)
+    )
+    return list(rows)
+
+
+async def _snapshot(act: Act, customer: Customer) -> dict[str, Any]:
+    return {
+        "name": customer.name,
+        "language": customer.language,
+        "notes": customer.notes,
+        "emails": await emails_of(act, customer.id),
+    }
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name or len(name) > 200:
+        raise InvalidInput("A customer name needs 1 to 200 characters.", field="name")
+    return name
+
+
+async def get_customer(act: Act, customer_id: int) -> Customer:
+    customer = await act.session.get(Customer, customer_id)
+    if customer is None or customer.merged_into_id is not None:
+        raise NotFound(f"Customer {customer_id} does not exist.")
+    return customer
+
+
+async def customer_for_email(act: Act, *, email: str, name: str | None) -> Customer:
+    """The customer known by this address, or a new one (the first contact creates them)."""
+    address = normalise_email(email)
+    customer_id = await act.session.scalar(
+        select(CustomerIdentity.customer_id).where(
+            CustomerIdentity.kind == "email", CustomerIdentity.value == address
+        )
+    )
+    if customer_id is not None:
+        return await get_customer(act, customer_id)
+    customer = Customer(
+        name=_clean_name(name or address.split("@")[0]),
+        notes="",
+        created_at=act.now,
+        updated_at=act.now,
+    )
+    act.session.add(customer)
+    await act.session.flush()
+    act.session.add(
+        CustomerIdentity(customer_id=customer.id, kind="email", value=address, created_at=act.now)
+    )
+    await index_customer(act.session, customer, [address])
+    await act.audit(
+        "customer.create",
+        f"customer:{customer.id}",
+        after={"name": customer.name, "emails": [address]},
+    )
+    return customer
+
+
+async def update_customer(
+    act: Act,
+    customer: Customer,
+    *,
+    name: str = _UNSET,
+    language: str | None = _UNSET,
+    notes: str = _UNSET,
+    add_emails: list[str] = (),  # type: ignore[assignment]
+    remove_emails: list[str] = (),  # type: ignore[assignment]
+) -> Customer:
+    before = await _snapshot(act, customer)
+    if name is not _UNSET:
+        customer.name = _clean_name(name)
+    if language is not _UNSET:
+        if language not in (None, "nl", "en"):
+            raise InvalidInput("Language must be nl, en or null.", field="language")
+        customer.language = language
+    if notes is not _UNSET:
+        if len(notes) > 10_000:
+            raise InvalidInput("Notes are limited to 10,000 characters.", field="notes")
+        customer.notes = notes
+    for raw in add_emails:
+        address = normalise_email(raw)
+        owner = await act.session.scalar(
+            select(CustomerIdentity.customer_id).where(
+                CustomerIdentity.kind == "email", CustomerIdentity.value == address
+            )
+        )
+        if owner is not None and owner != customer.id:
+            raise Conflict(
+                f"{address} belongs to customer {owner}; merge the customers instead.",
+                other_customer_id=owner,
+            )
+        if owner is None:
+            act.session.add(
+                CustomerIdentity(
+                    customer_id=customer.id, kind="email", value=address, created_at=act.now
+                )
+            )
+    for raw in remove_emails:
+        address = normalise_email(raw)
+        identity = await act.session.scalar(
+            select(CustomerIdentity).where(
+                CustomerIdentity.customer_id == customer.id,
+                CustomerIdentity.kind == "email",
+                CustomerIdentity.value == address,
+            )
+        )
+        if identity is None:
+            raise NotFound(f"{address} is not an address of this customer.", field="remove_emails")
+        await act.session.delete(identity)
+    await act.session.flush()
+    after = await _snapshot(act, customer)
+    if after == before:
+        return customer
+    customer.updated_at = act.now
+    await index_customer(act.session, customer, after["emails"])
+    await act.audit("customer.update", f"customer:{customer.id}", before=before, after=after)
+    return customer
+
+
+async def merge_customers(act: Act, *, into: Customer, other: Customer) -> Customer:
+    """Fold ``other`` into ``into``: identities, conversations and orders move over."""
+    if into.id == other.id:
+        raise InvalidInput("A customer cannot be merged into itself.", field="other_id")
+    before = {"into": await _snapshot(act, into), "other": await _snapshot(act, other)}
+    for table in (CustomerIdentity, Conversation, Order):
+        await act.session.execute(
+            update(table).where(table.customer_id == other.id).values(customer_id=into.id)
+        )
+    if not into.notes:
+        into.notes = other.notes
+    elif other.notes:
+        into.notes = f"{into.notes}\n\n{other.notes}"
+    other.merged_into_id = into.id
+    other.updated_at = into.updated_at = act.now
+    await act.session.flush()
+    await index_customer(act.session, other, [])
+    after = await _snapshot(act, into)
+    await index_customer(act.session, into, after["emails"])
+    await act.audit(
+        "customer.merge",
+        f"customer:{into.id}",
+        before=before,
+        after={"into": after, "merged_customer_id": other.id},
+    )
+    return into

@@ -1,0 +1,1 @@
+"""Full-text search over messages and customers, Dutch and English stemming."""

@@ -1,0 +1,62 @@
+"""Settings from ``BALIE_*`` environment variables, each with a documented default.
+
+Settings are read when the application or a command is created, never at import time,
+so tests build their own ``Settings`` and pass them in.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "balie-development-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BALIE_", extra="ignore")
+
+    environment: Literal["development", "production"] = Field(
+        "development", description="`production` refuses the default secret key."
+    )
+    data_dir: Path = Field(Path("data"), description="Where the SQLite database lives.")
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy URL; empty means SQLite at DATA_DIR/balie.db. "
+        "PostgreSQL: postgresql+psycopg://user@host/db",
+    )
+    secret_key: str = Field(DEFAULT_SECRET_KEY, description="Signs session cookies.")
+    host: str = Field("127.0.0.1", description="Address `balie serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `balie serve` listens on.")
+    public_url: str = Field("", description="URL agents use; defaults to http://HOST:PORT.")
+    max_body_bytes: int = Field(1_000_000, ge=1024, description="Largest request body.")
+    session_max_age: int = Field(12 * 3600, ge=60, description="Session lifetime, seconds.")
+    cookie_secure: bool = Field(False, description="Send cookies over HTTPS only.")
+    login_attempts: int = Field(5, ge=1, description="Failed log-ins allowed per window.")
+    login_window_seconds: int = Field(300, ge=1, description="Log-in rate-limit window.")
+    log_level: str = Field("INFO", description="Python logging level.")
+    log_json: bool = Field(True, description="Structured JSON logs on stderr.")
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> Settings:
+        if self.environment == "production" and (
+            self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32
+        ):
+            raise ValueError(
+                "BALIE_SECRET_KEY must be set to a random value of at least 32 characters "
+                "in production (for example: python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))')"
+            )
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'balie.db').resolve()}"
+
+    @property
+    def effective_public_url(self) -> str:
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"

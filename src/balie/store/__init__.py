@@ -1,0 +1,1 @@
+"""Persistence: engines, sessions, tables, migrations and full-text search."""
