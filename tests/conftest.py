@@ -66,8 +66,13 @@ async def empty_tables(database: Database) -> None:
     names = [t.name for t in reversed(Base.metadata.sorted_tables)]
     async with database.writing() as session:
         if database.is_sqlite:
-            for name in [*names, "message_fts", "customer_fts"]:
+            for name in names:
                 await session.execute(text(f"DELETE FROM {name}"))
+            await session.execute(text("DELETE FROM customer_fts"))
+            # A contentless table cannot DELETE; it has a command for emptying instead.
+            await session.execute(
+                text("INSERT INTO message_fts(message_fts) VALUES ('delete-all')")
+            )
         else:
             await session.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
         await session.execute(

@@ -10,7 +10,7 @@ from balie.agents.passwords import hash_password
 from balie.agents.roles import DEFAULT_MANDATE_CENTS, ROLES
 from balie.agents.tokens import new_token, token_digest
 from balie.errors import Conflict, InvalidInput, NotFound
-from balie.store.tables import Agent, ApiToken, Team
+from balie.store.tables import Agent, ApiToken, Inbox, Team
 
 LANGUAGES = ("nl", "en")
 MIN_PASSWORD = 10
@@ -109,3 +109,32 @@ async def create_token(act: Act, *, agent_email: str, name: str = "api") -> str:
     await act.session.flush()
     await act.audit("token.create", f"agent:{agent.id}", after={"token_id": row.id, "name": name})
     return token
+
+
+async def create_inbox(
+    act: Act, *, team_id: int, name: str, channel: str, address: str | None = None
+) -> Inbox:
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("An inbox needs a name of 1 to 100 characters.", field="name")
+    if channel not in ("chat", "email"):
+        raise InvalidInput("An inbox channel is chat or email.", field="channel")
+    if await act.session.get(Team, team_id) is None:
+        raise NotFound(f"Team {team_id} does not exist.", field="team_id")
+    if await act.session.scalar(select(Inbox.id).where(Inbox.name == name)):
+        raise Conflict(f"An inbox named {name!r} already exists.")
+    inbox = Inbox(
+        team_id=team_id,
+        name=name,
+        channel=channel,
+        address=normalise_email(address) if address else None,
+        created_at=act.now,
+    )
+    act.session.add(inbox)
+    await act.session.flush()
+    await act.audit(
+        "inbox.create",
+        f"inbox:{inbox.id}",
+        after={"name": name, "channel": channel, "team_id": team_id, "address": inbox.address},
+    )
+    return inbox

@@ -1,0 +1,3 @@
+from balie.cli import app
+
+app(prog_name="balie")
