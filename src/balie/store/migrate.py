@@ -12,6 +12,13 @@ from sqlalchemy.engine import Connection
 from balie.store.database import Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Full-text objects made by hand in migrations (FTS5 tables and their shadow tables,
+# PostgreSQL expression indexes); autogenerate must neither drop nor recreate them.
+SEARCH_OBJECTS = ("message_fts", "customer_fts", "ix_messages_fulltext", "ix_customers_fulltext")
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    return not (name and name.startswith(SEARCH_OBJECTS))
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

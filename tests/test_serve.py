@@ -1,0 +1,106 @@
+"""`balie serve` as a real process: it serves, and on SIGTERM finishes what is in flight."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import new_conversation
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _balie(args: list[str], env: dict[str, str], stdin: str = "") -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "balie", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def test_sigterm_lets_a_request_in_flight_finish_and_commit(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("BALIE_")},
+        "BALIE_DATA_DIR": str(tmp_path),
+        "BALIE_PORT": str(port),
+        "BALIE_LOG_LEVEL": "WARNING",
+    }
+    _balie(["migrate"], env)
+    _balie(
+        ["agent", "create", "--email", "lotte@balie-demo.nl", "--password-stdin"],
+        env,
+        stdin="een lang wachtwoord\n",
+    )
+    token = _balie(["token", "create", "--agent", "lotte@balie-demo.nl"], env)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "balie", "serve", "--no-migrate"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("balie serve did not come up")
+
+        body = json.dumps(new_conversation(subject="Onderweg bij het stoppen")).encode()
+        half_sent = threading.Event()
+
+        def slow_body() -> Iterator[bytes]:
+            # Half the body now, the rest after the server was told to stop.
+            yield body[: len(body) // 2]
+            half_sent.set()
+            time.sleep(1.0)
+            yield body[len(body) // 2 :]
+
+        def stop_when_half_sent() -> None:
+            half_sent.wait(10)
+            time.sleep(0.2)
+            server.send_signal(signal.SIGTERM)
+
+        stopper = threading.Thread(target=stop_when_half_sent)
+        stopper.start()
+        response = httpx.post(
+            f"{base}/api/v1/conversations",
+            content=slow_body(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            timeout=20,
+        )
+        stopper.join()
+        assert response.status_code == 201, response.text
+        # uvicorn re-raises the signal once it has shut down cleanly.
+        assert server.wait(timeout=30) in (0, -signal.SIGTERM)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    with sqlite3.connect(tmp_path / "balie.db") as conn:
+        subjects = [r[0] for r in conn.execute("SELECT subject FROM conversations")]
+    assert subjects == ["Onderweg bij het stoppen"]
