@@ -1,0 +1,609 @@
+"""Benchmark of Balie's HTTP API against a real ``balie serve`` process.
+
+Measures, per backend (SQLite, PostgreSQL):
+  create  POST /api/v1/conversations on an empty database, at concurrency 1, 4 and 16,
+          and the same for django-helpdesk's ticket API in the same run (the peer);
+  list    GET /api/v1/conversations with status/severity/tag/owner/channel filters over
+          50,000 preloaded conversations;
+  search  GET /api/v1/search?q= over 1,000,000 preloaded Dutch and English messages.
+
+Prints one JSON object per measurement and a summary object last (stdout); progress
+goes to stderr. Nothing is written into the repository: databases, logs and the cache
+live under --work-dir and --cache-dir (/tmp), results only go to an explicit --out.
+
+    .venv/bin/python bench/api.py --backend sqlite|postgres|all [--quick] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import platform
+import random
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import corpus
+import loadgen
+import peer
+import preload
+import server
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+SEED = 42
+# "Several times faster" read as at least three times the peer's requests per second.
+CREATE_SPEEDUP_AIM = 3.0
+LIST_P99_AIM_MS = 50.0
+SEARCH_P95_AIM_MS = 50.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much of everything one run does."""
+
+    create_counts: dict[int, int]  # concurrency -> requests
+    peer_create_counts: dict[int, int]
+    conversations: int
+    messages: int
+    list_counts: dict[int, int]
+    search_counts: dict[int, int]
+    max_seconds: float
+    warmup: int
+
+
+FULL = Plan(
+    create_counts={1: 300, 4: 2000, 16: 2000},
+    peer_create_counts={1: 200, 4: 1000, 16: 1000},
+    conversations=50_000,
+    messages=1_000_000,
+    list_counts={1: 500, 4: 1000},
+    search_counts={1: 300, 4: 600},
+    max_seconds=110.0,
+    warmup=10,
+)
+QUICK = Plan(
+    create_counts={1: 50, 4: 200},
+    peer_create_counts={1: 30, 4: 100},
+    conversations=2_000,
+    messages=40_000,
+    list_counts={1: 100, 4: 100},
+    search_counts={1: 60, 4: 60},
+    max_seconds=20.0,
+    warmup=3,
+)
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def emit(record: dict[str, Any], records: list[dict[str, Any]]) -> None:
+    records.append(record)
+    print(json.dumps(record), flush=True)
+
+
+# ---- requests ---------------------------------------------------------------------------
+
+
+def new_conversation(i: int) -> tuple[dict[str, Any], corpus.Thread]:
+    """Request body number i: a deterministic customer (5,000 distinct, so repeat
+    contacts happen as they do in a real inbox) with a first message."""
+    rng = random.Random(f"create:{i}")
+    name, email = corpus.person(random.Random(f"customer:{i % 5000}"), i % 5000)
+    thread = corpus.Thread(
+        rng, language=rng.choice(("nl", "nl", "en")), first=name.split()[0], agent="Balie"
+    )
+    body = {
+        "customer": {"name": name, "email": email},
+        "subject": thread.subject(),
+        "message": {"text": thread.customer_message()},
+    }
+    return body, thread
+
+
+def balie_create(i: int) -> loadgen.Request:
+    body, _ = new_conversation(i)
+    return loadgen.Request("POST", "/api/v1/conversations", body, expect_status=201)
+
+
+def peer_create(queues: list[int]) -> loadgen.RequestMaker:
+    def make(i: int) -> loadgen.Request:
+        body, _ = new_conversation(i)
+        ticket = {
+            "queue": queues[i % len(queues)],
+            "title": body["subject"],
+            "description": body["message"]["text"],
+            "submitter_email": body["customer"]["email"],
+            "priority": 1 + i % 5,
+        }
+        return loadgen.Request("POST", "/helpdesk/api/tickets/", ticket, expect_status=201)
+
+    return make
+
+
+def list_paths(agent_ids: list[int], count: int = 60) -> list[str]:
+    """Inbox filter combinations: always open, plus a random subset of the others."""
+    rng = random.Random(f"{SEED}:list")
+    paths = []
+    for _ in range(count):
+        query: dict[str, str] = {"status": "open"}
+        if rng.random() < 0.5:
+            query["severity"] = rng.choice(("normal", "high", "critical"))
+        if rng.random() < 0.5:
+            query["tag"] = rng.choice(corpus.TAGS[:12])
+        if rng.random() < 0.5:
+            query["owner"] = rng.choice([str(a) for a in agent_ids] + ["none", "me"])
+        if rng.random() < 0.5:
+            query["channel"] = rng.choice(("chat", "email", "api", "phone"))
+        paths.append("/api/v1/conversations?" + urlencode(query))
+    return paths
+
+
+def search_paths() -> list[str]:
+    return ["/api/v1/search?" + urlencode({"q": q}) for q in corpus.SEARCH_QUERIES]
+
+
+def cycle(paths: list[str]) -> loadgen.RequestMaker:
+    return lambda i: loadgen.Request("GET", paths[i % len(paths)])
+
+
+def has_key(key: str) -> loadgen.Check:
+    def check(response: httpx.Response) -> str | None:
+        return None if key in response.json() else f"no {key!r} in the response"
+
+    return check
+
+
+# ---- databases ----------------------------------------------------------------------------
+
+
+def fingerprint(plan: Plan) -> str:
+    """What the cached preload depends on: sizes, seed, schema and the generator code."""
+    digest = hashlib.sha256(f"{plan.conversations}:{plan.messages}:{SEED}".encode())
+    sources = sorted((REPO / "src/balie/store/migrations/versions").glob("*.py"))
+    sources += [BENCH / "preload.py", BENCH / "corpus.py", REPO / "src/balie/search/terms.py"]
+    for source in sources:
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
+
+
+def agent_ids_sqlite(path: Path) -> list[int]:
+    con = sqlite3.connect(path)
+    try:
+        rows = con.execute("SELECT id FROM agents WHERE email LIKE 'agent%@bench.example.nl'")
+        return [int(r[0]) for r in rows]
+    finally:
+        con.close()
+
+
+def prepared_sqlite(plan: Plan, cache_dir: Path, work: Path) -> tuple[str, str, dict[str, Any]]:
+    """A preloaded SQLite file copied from the cache (built on the first run)."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    key = fingerprint(plan)
+    cached, meta_path = cache_dir / f"sqlite-{key}.db", cache_dir / f"sqlite-{key}.json"
+    if not (cached.exists() and meta_path.exists()):
+        building = cache_dir / f"sqlite-{key}.building"
+        building.mkdir(parents=True, exist_ok=True)
+        db = building / "balie.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        token, how = server.setup(sqlite_url(db), building)
+        log(f"sqlite: preloading {plan.conversations:,} conversations, {plan.messages:,} messages")
+        result = preload.preload(
+            sqlite_url(db), preload.Sizes(plan.conversations, plan.messages), seed=SEED
+        )
+        meta = {"token": token, "setup": how, "preload": result, "agents": agent_ids_sqlite(db)}
+        db.replace(cached)
+        meta_path.write_text(json.dumps(meta))
+    else:
+        log(f"sqlite: using the cached preload {cached}")
+    meta = json.loads(meta_path.read_text())
+    target = work / "read.db"
+    server.copy_sqlite(cached, target)
+    meta["database_bytes"] = target.stat().st_size
+    return sqlite_url(target), meta["token"], meta
+
+
+def _pg(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as con:
+        con.execute(sql)  # type: ignore[arg-type]  # names below are ours, not input
+
+
+def _pg_exists(name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as con:
+        row = con.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+    return row is not None
+
+
+def fresh_postgres(name: str) -> str:
+    _pg(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    _pg(f"CREATE DATABASE {name}")
+    return PG_URL.format(name=name)
+
+
+def prepared_postgres(plan: Plan, cache_dir: Path, work: Path) -> tuple[str, str, dict[str, Any]]:
+    """A preloaded database cloned from a cached template database (built once)."""
+    import psycopg
+
+    key = fingerprint(plan)
+    template, meta_path = f"balie_bench_cache_{key}", cache_dir / f"postgres-{key}.json"
+    if not (_pg_exists(template) and meta_path.exists()):
+        url = fresh_postgres(template)
+        token, how = server.setup(url, work / "pg-setup")
+        log(f"postgres: preloading {plan.conversations:,} conversations, {plan.messages:,} msgs")
+        result = preload.preload(url, preload.Sizes(plan.conversations, plan.messages), seed=SEED)
+        with psycopg.connect(url.replace("+psycopg", "")) as con:
+            agents = [
+                int(r[0])
+                for r in con.execute(
+                    "SELECT id FROM agents WHERE email LIKE 'agent%@bench.example.nl'"
+                )
+            ]
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        meta_path.write_text(
+            json.dumps({"token": token, "setup": how, "preload": result, "agents": agents})
+        )
+    else:
+        log(f"postgres: cloning the cached preload {template}")
+    meta = json.loads(meta_path.read_text())
+    name = "balie_bench_read"
+    _pg(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    # A template copy is a file copy: seconds instead of minutes of preloading.
+    _pg(f"CREATE DATABASE {name} TEMPLATE {template}")
+    url = PG_URL.format(name=name)
+    with psycopg.connect(url.replace("+psycopg", "")) as con:
+        row = con.execute("SELECT pg_database_size(current_database())").fetchone()
+        meta["database_bytes"] = int(row[0]) if row else None
+        # Statistics are not copied with a template; the planner needs them.
+        con.execute("ANALYZE")
+        con.commit()
+    return url, meta["token"], meta
+
+
+# ---- one backend ----------------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    plan: Plan
+    work: Path
+    cache_dir: Path
+    port: int
+    peer_port: int
+    with_peer: bool
+    records: list[dict[str, Any]]
+
+
+def measure(
+    ctx: Context,
+    base: dict[str, Any],
+    *,
+    pid: int,
+    port: int,
+    label: str,
+    make: loadgen.RequestMaker,
+    count: int,
+    concurrency: int,
+    headers: dict[str, str],
+    check: loadgen.Check | None = None,
+) -> dict[str, Any]:
+    cpu_before = server.tree_cpu_seconds(pid)
+    result = asyncio.run(
+        loadgen.run(
+            base_url=f"http://127.0.0.1:{port}",
+            label=label,
+            make=make,
+            count=count,
+            concurrency=concurrency,
+            headers=headers,
+            warmup=ctx.plan.warmup,
+            max_seconds=ctx.plan.max_seconds,
+            check=check,
+        )
+    )
+    server_cpu = server.tree_cpu_seconds(pid) - cpu_before
+    record = {
+        **base,
+        **result,
+        # Server CPU per successful request: what the work costs, apart from waiting.
+        "server_cpu_s": round(server_cpu, 2),
+        "server_cpu_ms_per_request": (
+            round(server_cpu * 1000 / result["ok"], 2) if result["ok"] else None
+        ),
+    }
+    emit(record, ctx.records)
+    log(
+        f"{base['system']} {base['backend']} {label}: {result['rps']} req/s, "
+        f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms, "
+        f"errors {result['errors']}"
+    )
+    return record
+
+
+def balie_create_phase(ctx: Context, backend: str) -> None:
+    work = ctx.work / backend
+    if backend == "sqlite":
+        db = work / "create.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        url = sqlite_url(db)
+    else:
+        url = fresh_postgres("balie_bench_create")
+    token, how = server.setup(url, work)
+    headers = {"Authorization": f"Bearer {token}"}
+    with server.serving(url, work, ctx.port, work / "serve-create.log") as proc:
+        base = {
+            "system": "balie",
+            "backend": backend,
+            "kind": "create",
+            "server": proc["how"],
+            "setup": how,
+            "endpoint": "POST /api/v1/conversations",
+        }
+        for concurrency, count in ctx.plan.create_counts.items():
+            measure(
+                ctx,
+                base,
+                pid=int(str(proc["pid"])),
+                port=ctx.port,
+                label=f"create-c{concurrency}",
+                make=balie_create,
+                count=count,
+                concurrency=concurrency,
+                headers=headers,
+            )
+
+
+def peer_create_phase(ctx: Context, backend: str, versions: str) -> None:
+    with peer.serving(backend, ctx.peer_port, ctx.work / backend / "peer") as info:
+        base = {
+            "system": "django-helpdesk",
+            "backend": backend,
+            "kind": "create",
+            "server": f"gunicorn, {info['workers']} workers ({versions})",
+            "endpoint": "POST /helpdesk/api/tickets/",
+        }
+        for concurrency, count in ctx.plan.peer_create_counts.items():
+            measure(
+                ctx,
+                base,
+                pid=int(info["pid"]),
+                port=ctx.peer_port,
+                label=f"create-c{concurrency}",
+                make=peer_create(info["queues"]),
+                count=count,
+                concurrency=concurrency,
+                headers={"Authorization": f"Token {info['token']}"},
+            )
+
+
+def read_phase(ctx: Context, backend: str) -> None:
+    work = ctx.work / backend
+    prepare: Callable[[Plan, Path, Path], tuple[str, str, dict[str, Any]]] = (
+        prepared_sqlite if backend == "sqlite" else prepared_postgres
+    )
+    url, token, meta = prepare(ctx.plan, ctx.cache_dir, work)
+    headers = {"Authorization": f"Bearer {token}"}
+    emit(
+        {
+            "system": "balie",
+            "backend": backend,
+            "kind": "preload",
+            **meta["preload"],
+            "database_bytes": meta["database_bytes"],
+        },
+        ctx.records,
+    )
+    with server.serving(url, work, ctx.port, work / "serve-read.log") as proc:
+        pid = int(str(proc["pid"]))
+        sizes = {"conversations": ctx.plan.conversations, "messages": ctx.plan.messages}
+        base = {"system": "balie", "backend": backend, "server": proc["how"], **sizes}
+        lists = list_paths(meta["agents"])
+        for concurrency, count in ctx.plan.list_counts.items():
+            measure(
+                ctx,
+                {**base, "kind": "list", "endpoint": "GET /api/v1/conversations"},
+                pid=pid,
+                port=ctx.port,
+                label=f"list-c{concurrency}",
+                make=cycle(lists),
+                count=count,
+                concurrency=concurrency,
+                headers=headers,
+                check=has_key("items"),
+            )
+        searches = search_paths()
+        for concurrency, count in ctx.plan.search_counts.items():
+            measure(
+                ctx,
+                {**base, "kind": "search", "endpoint": "GET /api/v1/search"},
+                pid=pid,
+                port=ctx.port,
+                label=f"search-c{concurrency}",
+                make=cycle(searches),
+                count=count,
+                concurrency=concurrency,
+                headers=headers,
+                check=has_key("messages"),
+            )
+        # One request per query, alone: which queries are slow, not just how slow overall.
+        per_query: dict[str, float] = {}
+        with httpx.Client(base_url=f"http://127.0.0.1:{ctx.port}", headers=headers) as client:
+            for path in searches:
+                started = time.perf_counter()
+                client.get(path, timeout=60).raise_for_status()
+                per_query[path.split("q=", 1)[1]] = round((time.perf_counter() - started) * 1000, 1)
+        emit(
+            {**base, "kind": "search-per-query", "label": "search-per-query", "ms": per_query},
+            ctx.records,
+        )
+
+
+def run_backend(ctx: Context, backend: str, versions: str) -> None:
+    if backend == "postgres" and not postgres_available():
+        log("postgres: no server on 127.0.0.1:5432, skipped")
+        return
+    log(f"=== {backend} ===")
+    balie_create_phase(ctx, backend)
+    if ctx.with_peer:
+        peer_create_phase(ctx, backend, versions)
+    read_phase(ctx, backend)
+
+
+def postgres_available() -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(PG_ADMIN, connect_timeout=3) as con:
+            con.execute("SELECT 1")
+    except psycopg.Error:
+        return False
+    return True
+
+
+# ---- summary ----------------------------------------------------------------------------------
+
+
+def find(records: list[dict[str, Any]], **match: Any) -> dict[str, Any] | None:
+    for record in records:
+        if all(record.get(k) == v for k, v in match.items()):
+            return record
+    return None
+
+
+def summarise(records: list[dict[str, Any]], backends: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": "summary", "backends": {}}
+    for backend in backends:
+        figures: dict[str, Any] = {}
+        for concurrency in (1, 4, 16):
+            ours = find(records, system="balie", backend=backend, label=f"create-c{concurrency}")
+            theirs = find(
+                records, system="django-helpdesk", backend=backend, label=f"create-c{concurrency}"
+            )
+            if ours:
+                entry = {"balie_rps": ours["rps"], "balie_p50_ms": ours["p50_ms"]}
+                entry["balie_p99_ms"] = ours["p99_ms"]
+                if theirs and theirs["rps"]:
+                    entry.update(
+                        peer_rps=theirs["rps"],
+                        peer_p50_ms=theirs["p50_ms"],
+                        peer_p99_ms=theirs["p99_ms"],
+                        speedup=round(ours["rps"] / theirs["rps"], 1),
+                    )
+                figures[f"create_c{concurrency}"] = entry
+        for kind in ("list", "search"):
+            for concurrency in (1, 4):
+                r = find(records, system="balie", backend=backend, label=f"{kind}-c{concurrency}")
+                if r:
+                    figures[f"{kind}_c{concurrency}"] = {
+                        "rps": r["rps"],
+                        "p50_ms": r["p50_ms"],
+                        "p95_ms": r["p95_ms"],
+                        "p99_ms": r["p99_ms"],
+                        "errors": r["errors"],
+                    }
+        aims: dict[str, Any] = {}
+        c4 = figures.get("create_c4", {})
+        if "speedup" in c4:
+            aims["create_c4_at_least_3x_peer"] = c4["speedup"] >= CREATE_SPEEDUP_AIM
+        if "list_c1" in figures:
+            aims["list_c1_p99_under_50ms"] = figures["list_c1"]["p99_ms"] < LIST_P99_AIM_MS
+        if "search_c1" in figures:
+            aims["search_c1_p95_under_50ms"] = figures["search_c1"]["p95_ms"] < SEARCH_P95_AIM_MS
+        figures["aims"] = aims
+        out["backends"][backend] = figures
+    return out
+
+
+def machine(versions: str) -> dict[str, Any]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "?",
+    )
+    commit = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "-C", str(REPO), "status", "--porcelain", "--", "src"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return {
+        "kind": "machine",
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "balie_commit": commit + ("+uncommitted src changes" if dirty else ""),
+        "peer": versions,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", choices=("sqlite", "postgres", "all"), default="all")
+    parser.add_argument("--quick", action="store_true", help="small sizes, about a minute")
+    parser.add_argument("--no-peer", action="store_true", help="skip django-helpdesk")
+    parser.add_argument("--out", type=Path, help="also write all records here (JSON)")
+    parser.add_argument("--work-dir", type=Path, default=Path("/tmp/balie-bench"))
+    parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/balie-bench-cache"))
+    parser.add_argument("--port", type=int, default=8100)
+    parser.add_argument("--peer-port", type=int, default=8101)
+    args = parser.parse_args()
+    plan = QUICK if args.quick else FULL
+    backends = ["sqlite", "postgres"] if args.backend == "all" else [args.backend]
+    versions = peer.ensure_venv() if not args.no_peer else "not run"
+    ctx = Context(
+        plan=plan,
+        work=args.work_dir,
+        cache_dir=args.cache_dir,
+        port=args.port,
+        peer_port=args.peer_port,
+        with_peer=not args.no_peer,
+        records=[],
+    )
+    emit(machine(versions), ctx.records)
+    emit({"kind": "plan", "quick": args.quick, **asdict(plan)}, ctx.records)
+    for backend in backends:
+        (ctx.work / backend).mkdir(parents=True, exist_ok=True)
+        run_backend(ctx, backend, versions)
+    summary = summarise(ctx.records, backends)
+    emit(summary, ctx.records)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(ctx.records, indent=1) + "\n")
+        log(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
