@@ -14,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func, select, text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.staticfiles import StaticFiles
 
 from balie import __version__
 from balie.api.conversations import router as conversations_router
@@ -23,6 +24,7 @@ from balie.security import BodyLimit, SecurityHeaders
 from balie.settings import Settings
 from balie.store.database import Database
 from balie.store.tables import Conversation
+from balie.web import STATIC_DIR, create_router
 
 log = logging.getLogger("balie")
 PROBLEM = "application/problem+json"
@@ -99,6 +101,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_problem)
 
     app.include_router(conversations_router, prefix="/api/v1")
+    app.include_router(create_router(settings))
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> Response:

@@ -1,0 +1,29 @@
+"""The agent inbox: server-rendered pages (Jinja2 + htmx) in Dutch and English."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Depends
+
+from balie.settings import Settings
+from balie.web import conversation, customer, inbox, login, search
+from balie.web.pages import WebUI
+
+STATIC_DIR = Path(__file__).parent / "static"
+__all__ = ["STATIC_DIR", "create_router"]
+
+
+def create_router(settings: Settings) -> APIRouter:
+    """The inbox's routes, sharing one ``WebUI`` (templates, log-in throttle) per app."""
+    ui = WebUI.start(settings)
+    router = APIRouter(include_in_schema=False)
+    for pages in (
+        login.router,
+        inbox.router,
+        conversation.router,
+        customer.router,
+        search.router,
+    ):
+        router.include_router(pages, dependencies=[Depends(ui.attach)])
+    return router

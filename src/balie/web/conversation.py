@@ -1,0 +1,203 @@
+"""One conversation: its timeline, replies and notes, status, tags, owner and hand-overs.
+
+Every change is a form post that goes through the conversation actions in one write
+transaction, then redirects back (so a reload never posts twice). A refused change
+shows the conversation again with the reason, keeping what the agent typed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from balie.act import Act
+from balie.auth import Caller
+from balie.conversations import actions, queries
+from balie.conversations.rules import STATUSES
+from balie.errors import BalieError, InvalidInput
+from balie.store.tables import Conversation, Customer, Message, Order
+from balie.web import directory
+from balie.web.i18n import DISPLAY_ZONE
+from balie.web.pages import PageRoute, SignedIn, checked_form, field, redirect, render
+
+router = APIRouter(route_class=PageRoute)
+Change = Callable[[Act, Conversation], Awaitable[object]]
+
+
+async def _timeline(act: Act, conversation_id: int) -> list[Message]:
+    messages: list[Message] = []
+    while True:
+        batch = await queries.messages_after(
+            act.session, conversation_id, after=messages[-1].seq if messages else 0, limit=500
+        )
+        messages.extend(batch)
+        if len(batch) < 500:
+            return messages
+
+
+async def _page(
+    request: Request,
+    caller: Caller,
+    conversation_id: int,
+    *,
+    error: BalieError | None = None,
+    drafts: dict[str, str] | None = None,
+) -> Response:
+    async with caller.reading() as act:
+        conversation = await actions.get_visible(act, conversation_id)
+        customer = await act.session.get(Customer, conversation.customer_id)
+        order = (
+            await act.session.get(Order, conversation.order_id) if conversation.order_id else None
+        )
+        context: dict[str, Any] = {
+            "conversation": conversation,
+            "customer": customer,
+            "order": order,
+            "tags": await actions.tags_of(act, conversation_id),
+            "messages": await _timeline(act, conversation_id),
+            "handover": await actions.pending_handover(act, conversation_id),
+            "names": await directory.agent_names(act.session),
+            "colleagues": await directory.colleagues(act.session),
+        }
+    return render(
+        request,
+        "conversation.html",
+        status=error.status if error else 200,
+        error=error,
+        drafts=drafts or {},
+        statuses=STATUSES,
+        is_lead=caller.agent.role in ("supervisor", "admin"),
+        **context,
+    )
+
+
+async def _change(
+    request: Request,
+    caller: Caller,
+    conversation_id: int,
+    change: Change,
+    *,
+    drafts: dict[str, str] | None = None,
+) -> Response:
+    try:
+        async with caller.writing() as act:
+            conversation = await actions.get_visible(act, conversation_id)
+            await change(act, conversation)
+    except BalieError as error:
+        return await _page(request, caller, conversation_id, error=error, drafts=drafts)
+    return redirect(f"/conversations/{conversation_id}")
+
+
+def _agent_id(value: str, name: str) -> int:
+    if not value.isdigit():
+        raise InvalidInput("Choose an agent.", field=name)
+    return int(value)
+
+
+def _snooze_until(value: str) -> dt.datetime | None:
+    """A ``datetime-local`` value, read as local time where the agents work."""
+    if not value:
+        return None
+    try:
+        local = dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(
+            "The snooze time is not a date and time.", field="snoozed_until"
+        ) from exc
+    return local.replace(tzinfo=DISPLAY_ZONE) if local.tzinfo is None else local
+
+
+@router.get("/conversations/{conversation_id}")
+async def conversation_page(request: Request, conversation_id: int, caller: SignedIn) -> Response:
+    return await _page(request, caller, conversation_id)
+
+
+@router.post("/conversations/{conversation_id}/reply")
+async def reply(request: Request, conversation_id: int, caller: SignedIn) -> Response:
+    text = field(await checked_form(request), "text")
+
+    async def send(act: Act, conversation: Conversation) -> None:
+        await actions.add_message(act, conversation, text=text, internal=False)
+
+    return await _change(request, caller, conversation_id, send, drafts={"reply": text})
+
+
+@router.post("/conversations/{conversation_id}/note")
+async def note(request: Request, conversation_id: int, caller: SignedIn) -> Response:
+    text = field(await checked_form(request), "text")
+
+    async def write(act: Act, conversation: Conversation) -> None:
+        await actions.add_message(act, conversation, text=text, internal=True)
+
+    return await _change(request, caller, conversation_id, write, drafts={"note": text})
+
+
+@router.post("/conversations/{conversation_id}/status")
+async def status(request: Request, conversation_id: int, caller: SignedIn) -> Response:
+    form = await checked_form(request)
+    new_status = field(form, "status")
+    until_text = field(form, "snoozed_until")
+
+    async def set_status(act: Act, conversation: Conversation) -> None:
+        # The snooze field is only read for "snoozed", so a leftover value does no harm.
+        until = _snooze_until(until_text) if new_status == "snoozed" else None
+        if new_status == "snoozed" and until is None:
+            raise InvalidInput("Choose until when to snooze.", field="snoozed_until")
+        await actions.change_status(act, conversation, new_status, snoozed_until=until)
+
+    return await _change(request, caller, conversation_id, set_status)
+
+
+@router.post("/conversations/{conversation_id}/tags")
+async def tags(request: Request, conversation_id: int, caller: SignedIn) -> Response:
+    text = field(await checked_form(request), "tags")
+    wanted = [t for t in text.replace(",", " ").split() if t]
+
+    async def set_tags(act: Act, conversation: Conversation) -> None:
+        await actions.set_tags(act, conversation, wanted)
+
+    return await _change(request, caller, conversation_id, set_tags, drafts={"tags": text})
+
+
+@router.post("/conversations/{conversation_id}/assign")
+async def assign(request: Request, conversation_id: int, caller: SignedIn) -> Response:
+    choice = field(await checked_form(request), "owner_id")
+
+    async def set_owner(act: Act, conversation: Conversation) -> None:
+        owner_id = None if choice == "none" else _agent_id(choice, "owner_id")
+        await actions.assign(act, conversation, owner_id)
+
+    return await _change(request, caller, conversation_id, set_owner)
+
+
+@router.post("/conversations/{conversation_id}/handover")
+async def hand_over(request: Request, conversation_id: int, caller: SignedIn) -> Response:
+    form = await checked_form(request)
+    to_agent, handover_note = field(form, "to_agent_id"), field(form, "note")
+
+    async def offer(act: Act, conversation: Conversation) -> None:
+        await actions.request_handover(
+            act,
+            conversation,
+            to_agent_id=_agent_id(to_agent, "to_agent_id"),
+            note=handover_note,
+        )
+
+    return await _change(
+        request, caller, conversation_id, offer, drafts={"handover": handover_note}
+    )
+
+
+@router.post("/handovers/{handover_id}/{decision}")
+async def decide(request: Request, handover_id: int, decision: str, caller: SignedIn) -> Response:
+    await checked_form(request)
+    if decision not in ("accept", "decline"):
+        raise InvalidInput("A hand-over is accepted or declined.")
+    async with caller.writing() as act:
+        handover = await actions.decide_handover(act, handover_id, accept=decision == "accept")
+    # After declining, the conversation may no longer be visible to this agent.
+    return redirect(f"/conversations/{handover.conversation_id}" if decision == "accept" else "/")

@@ -1,0 +1,87 @@
+"""Dutch and English for the inbox.
+
+Each language has a gettext catalog (``locale/<lang>/LC_MESSAGES/messages.po``). The
+catalogs are compiled in memory when the web router is created, so there is no ``.mo``
+build step, and each language gets its own Jinja environment: a request picks the
+environment of its agent's language, and no shared state is switched per request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+from io import BytesIO
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_timedelta
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+LANGUAGES = ("nl", "en")
+DEFAULT_LANGUAGE = "nl"
+LOCALE_DIR = Path(__file__).parent / "locale"
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+# Agents work in the Netherlands and Belgium; times are shown, and snooze times read, there.
+DISPLAY_ZONE = ZoneInfo("Europe/Amsterdam")
+
+
+def load_translations(language: str) -> gettext.GNUTranslations:
+    with (LOCALE_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        catalog = read_po(po, locale=language)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
+
+
+def pick_language(accept_language: str) -> str:
+    """The first of our languages named in an Accept-Language header (for the log-in page)."""
+    for part in accept_language.split(","):
+        tag = part.split(";")[0].strip().lower()[:2]
+        if tag in LANGUAGES:
+            return tag
+    return DEFAULT_LANGUAGE
+
+
+def _environment(language: str, translations: gettext.GNUTranslations) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+
+    def when(moment: dt.datetime | None) -> str:
+        if moment is None:
+            return ""
+        return format_datetime(moment, "d MMM y HH:mm", tzinfo=DISPLAY_ZONE, locale=language)
+
+    def ago(moment: dt.datetime) -> str:
+        delta = moment - dt.datetime.now(dt.UTC)
+        return format_timedelta(delta, add_direction=True, threshold=1.1, locale=language)
+
+    def day(date: dt.date) -> str:
+        return format_date(date, "medium", locale=language)
+
+    env.filters["when"] = when
+    env.filters["day"] = day
+    env.filters["ago"] = ago
+    return env
+
+
+class Languages:
+    """The compiled catalogs and one template environment per language."""
+
+    def __init__(self) -> None:
+        self.translations = {lang: load_translations(lang) for lang in LANGUAGES}
+        self.environments = {
+            lang: _environment(lang, self.translations[lang]) for lang in LANGUAGES
+        }
+
+    def gettext(self, language: str, message: str) -> str:
+        return self.translations[language].gettext(message)

@@ -1,0 +1,100 @@
+"""The inbox: conversations newest activity first, filtered, with counts per status."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from balie.conversations import queries
+from balie.conversations.rules import CHANNELS, SEVERITIES, STATUSES
+from balie.errors import InvalidInput
+from balie.web import directory
+from balie.web.pages import PageRoute, SignedIn, render
+
+router = APIRouter(route_class=PageRoute)
+PAGE_SIZE = 25
+
+
+def _one_of(value: str, allowed: tuple[str, ...], name: str) -> str | None:
+    if not value:
+        return None
+    if value not in allowed:
+        raise InvalidInput(f"{name} must be one of {', '.join(allowed)}.", field=name)
+    return value
+
+
+def _filters(
+    status: str, owner: str, team: str, severity: str, tag: str, channel: str
+) -> queries.Filters:
+    if team and not team.isdigit():
+        raise InvalidInput("team must be a team id.", field="team")
+    return queries.Filters(
+        status=_one_of(status, STATUSES, "status"),
+        owner=owner or None,
+        team_id=int(team) if team else None,
+        severity=_one_of(severity, SEVERITIES, "severity"),
+        tag=tag.strip() or None,
+        channel=_one_of(channel, CHANNELS, "channel"),
+    )
+
+
+Text = Annotated[str, Query(max_length=200)]
+
+
+@router.get("/")
+async def inbox(
+    request: Request,
+    caller: SignedIn,
+    status: Text = "",
+    owner: Text = "",
+    team: Text = "",
+    severity: Text = "",
+    tag: Text = "",
+    channel: Text = "",
+    cursor: Text = "",
+) -> Response:
+    filters = _filters(status, owner, team, severity, tag, channel)
+    async with caller.reading() as act:
+        rows, next_cursor = await queries.list_page(
+            act.session, act.actor, filters, cursor=cursor or None, limit=PAGE_SIZE
+        )
+        ids = [c.id for c in rows]
+        context: dict[str, Any] = {
+            "conversations": rows,
+            "next_cursor": next_cursor,
+            "tags": await queries.tags_by_conversation(act.session, ids),
+            "counts": await queries.status_counts(act.session, act.actor, filters),
+            "handovers": await directory.pending_handovers(act.session, ids),
+            "offers": await directory.offered_to(act.session, act.actor),
+            "customers": await directory.customer_names(act.session, {c.customer_id for c in rows}),
+            "names": await directory.agent_names(act.session),
+            "colleagues": await directory.colleagues(act.session),
+            "teams": await directory.teams(act.session),
+        }
+    chosen = {
+        "status": status,
+        "owner": owner,
+        "team": team,
+        "severity": severity,
+        "tag": tag,
+        "channel": channel,
+    }
+    older_url = None
+    if next_cursor:
+        kept = {name: value for name, value in chosen.items() if value}
+        older_url = "/?" + urlencode({**kept, "cursor": next_cursor})
+    # htmx filter changes replace the filters and the list, not the whole page.
+    template = "_inbox.html" if request.headers.get("hx-request") else "inbox.html"
+    return render(
+        request,
+        template,
+        filters=chosen,
+        older_url=older_url,
+        statuses=STATUSES,
+        severities=SEVERITIES,
+        channels=CHANNELS,
+        **context,
+    )

@@ -1,0 +1,158 @@
+"""What every inbox page shares: who is signed in, CSRF on forms, rendering in the
+agent's language, and turning errors into a readable page instead of a stack trace."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from starlette.datastructures import FormData
+
+from balie.auth import Caller, check_csrf, csrf_token
+from balie.errors import BalieError, Forbidden
+from balie.settings import Settings
+from balie.store.database import Database
+from balie.store.tables import Agent
+from balie.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, Languages, pick_language
+from balie.web.login_throttle import LoginThrottle, MemoryLoginThrottle
+
+log = logging.getLogger("balie.web")
+
+
+@dataclass(frozen=True)
+class WebUI:
+    """One per application: templates per language and the log-in throttle."""
+
+    settings: Settings
+    languages: Languages
+    throttle: LoginThrottle
+
+    @classmethod
+    def start(cls, settings: Settings) -> WebUI:
+        return cls(
+            settings,
+            Languages(),
+            MemoryLoginThrottle(settings.login_attempts, settings.login_window_seconds),
+        )
+
+    def attach(self, request: Request) -> None:
+        """A dependency of every page: makes this UI reachable from the request."""
+        request.state.ui = self
+
+
+class LoginRequired(Exception):
+    """Raised by ``signed_in`` when nobody is logged in; pages answer with a redirect."""
+
+
+def ui_of(request: Request) -> WebUI:
+    ui: WebUI = request.state.ui
+    return ui
+
+
+async def signed_in(request: Request) -> Caller:
+    """The logged-in agent of this page request, or a redirect to the log-in page."""
+    db: Database = request.app.state.db
+    agent_id = request.session.get("agent_id")
+    agent = None
+    if isinstance(agent_id, int):
+        async with db.reading() as session:
+            agent = await session.get(Agent, agent_id)
+    if agent is None or not agent.active:
+        raise LoginRequired
+    request.state.agent = agent
+    return Caller(agent, db, "session")
+
+
+UI = Annotated[WebUI, Depends(ui_of)]
+SignedIn = Annotated[Caller, Depends(signed_in)]
+
+
+async def checked_form(request: Request) -> FormData:
+    """The posted form, once its CSRF token (field ``csrf`` or header) is checked."""
+    form = await request.form()
+    given = form.get("csrf") or request.headers.get("x-csrf-token")
+    check_csrf(request, given if isinstance(given, str) else None)
+    return form
+
+
+def field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def language_of(request: Request) -> str:
+    agent: Agent | None = getattr(request.state, "agent", None)
+    if agent is not None and agent.language in LANGUAGES:
+        return agent.language
+    if agent is None:
+        return pick_language(request.headers.get("accept-language", ""))
+    return DEFAULT_LANGUAGE
+
+
+def gettext_for(request: Request) -> Callable[[str], str]:
+    ui = ui_of(request)
+    language = language_of(request)
+    return lambda message: ui.languages.gettext(language, message)
+
+
+def local_path(candidate: str, default: str = "/") -> str:
+    """Only same-site paths are followed after a form, never another host."""
+    if candidate.startswith("/") and not candidate.startswith(("//", "/\\")):
+        return candidate
+    return default
+
+
+def render(request: Request, template: str, *, status: int = 200, **context: Any) -> Response:
+    ui = ui_of(request)
+    language = language_of(request)
+    page = ui.languages.environments[language].get_template(template)
+    html = page.render(
+        request=request,
+        lang=language,
+        agent=getattr(request.state, "agent", None),
+        csrf=csrf_token(request),
+        here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        **context,
+    )
+    return HTMLResponse(html, status_code=status)
+
+
+def redirect(url: str) -> Response:
+    # 303: the browser follows a form post with a GET.
+    return RedirectResponse(url, status_code=303)
+
+
+def render_error(request: Request, error: BalieError) -> Response:
+    return render(request, "error.html", status=error.status, error=error)
+
+
+class PageRoute(APIRoute):
+    """Routes of the inbox: a missing log-in redirects, a refused change becomes a page."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def page(request: Request) -> Response:
+            try:
+                return await handle(request)
+            except LoginRequired:
+                if request.method != "GET":
+                    return render_error(
+                        request, Forbidden("Your session has ended; please log in again.")
+                    )
+                wanted = quote(
+                    request.url.path + ("?" + request.url.query if request.url.query else "")
+                )
+                return redirect(f"/login?next={wanted}")
+            except BalieError as error:
+                if getattr(request.state, "ui", None) is None:
+                    raise
+                return render_error(request, error)
+
+        return page
