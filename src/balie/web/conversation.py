@@ -18,6 +18,7 @@ from balie.act import Act
 from balie.auth import Caller
 from balie.conversations import actions, queries
 from balie.conversations.rules import STATUSES
+from balie.customers.queries import customer_profile
 from balie.errors import BalieError, InvalidInput
 from balie.store.tables import Conversation, Customer, Message, Order
 from balie.web import directory
@@ -50,12 +51,19 @@ async def _page(
     async with caller.reading() as act:
         conversation = await actions.get_visible(act, conversation_id)
         customer = await act.session.get(Customer, conversation.customer_id)
+        # The customer's other conversations, on every channel, next to this one (D5).
+        profile = (
+            await customer_profile(act.session, act.actor, customer.id)
+            if customer is not None and customer.merged_into_id is None
+            else None
+        )
         order = (
             await act.session.get(Order, conversation.order_id) if conversation.order_id else None
         )
         context: dict[str, Any] = {
             "conversation": conversation,
             "customer": customer,
+            "profile": profile,
             "order": order,
             "tags": await actions.tags_of(act, conversation_id),
             "messages": await _timeline(act, conversation_id),

@@ -88,7 +88,7 @@ async def inbox(
         older_url = "/?" + urlencode({**kept, "cursor": next_cursor})
     # htmx filter changes replace the filters and the list, not the whole page.
     template = "_inbox.html" if request.headers.get("hx-request") else "inbox.html"
-    return render(
+    response = render(
         request,
         template,
         filters=chosen,
@@ -98,3 +98,6 @@ async def inbox(
         channels=CHANNELS,
         **context,
     )
+    # The same URL answers with a page or a fragment, so caches must tell them apart.
+    response.headers["Vary"] = "HX-Request"
+    return response

@@ -1,0 +1,104 @@
+"""A real uvicorn server on the test database and one headless Chromium for the session.
+
+The server runs in a thread with its own event loop and its own connection pool, like a
+separate process would; tests arrange data through the actions on the ``db`` fixture.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+from balie.app import create_app
+from balie.settings import Settings
+
+CHROMIUM = "/usr/bin/chromium"
+NewPage = Callable[[], Awaitable[Page]]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    database_url: str, migrated_db: object, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    settings = Settings(
+        data_dir=Path(tmp_path_factory.mktemp("live")),
+        database_url=database_url,
+        log_level="WARNING",
+        login_attempts=20,
+    )
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(settings),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        http="h11",
+        ws="none",
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="balie-live-server", daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    assert httpx.get(f"{url}/healthz").status_code == 200
+    yield url
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+        )
+        yield chromium
+        await chromium.close()
+
+
+@pytest.fixture
+async def new_page(browser: Browser, live_server: str) -> AsyncIterator[NewPage]:
+    """Each call is a page in a fresh browser profile (its own cookies), as on a second
+    agent's computer. Any page error or Content-Security-Policy violation fails the test."""
+    contexts: list[BrowserContext] = []
+    problems: list[str] = []
+
+    async def make() -> Page:
+        context = await browser.new_context(base_url=live_server, locale="en-GB")
+        context.set_default_timeout(5000)
+        contexts.append(context)
+        page = await context.new_page()
+        page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+        page.on(
+            "console",
+            lambda message: (
+                problems.append(f"console: {message.text}") if message.type == "error" else None
+            ),
+        )
+        return page
+
+    yield make
+    for context in contexts:
+        await context.close()
+    assert problems == []
