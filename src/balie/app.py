@@ -18,6 +18,9 @@ from starlette.staticfiles import StaticFiles
 
 from balie import __version__
 from balie.api.conversations import router as conversations_router
+from balie.api.customers import router as customers_router
+from balie.api.orders import router as orders_router
+from balie.api.search import router as search_router
 from balie.errors import BalieError, InvalidInput
 from balie.observability import Metrics, RequestContext, configure_logging
 from balie.security import BodyLimit, SecurityHeaders
@@ -101,6 +104,9 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_problem)
 
     app.include_router(conversations_router, prefix="/api/v1")
+    app.include_router(customers_router, prefix="/api/v1")
+    app.include_router(orders_router, prefix="/api/v1")
+    app.include_router(search_router, prefix="/api/v1")
     app.include_router(create_router(settings))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

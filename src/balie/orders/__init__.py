@@ -1,0 +1,1 @@
+"""Products and the orders customers placed for them, with their warranty."""
