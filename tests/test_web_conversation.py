@@ -6,6 +6,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from balie.act import CLI, Act, utcnow
+from balie.conversations import actions
 from balie.store.database import Database
 from balie.store.tables import Conversation, Message
 from tests.conftest import MakeAgent, Person, snapshot
@@ -215,3 +217,53 @@ async def test_agent_cannot_assign_an_owned_conversation_to_someone_else(
         )
         assert r.status_code == 403 and "request a hand-over" in r.text
     assert await _owner_of(db, cid) == ayla.id
+
+
+async def test_open_page_asks_for_messages_after_the_last_one(
+    app: Any, db: Database, make_agent: MakeAgent
+) -> None:
+    person = await make_agent("agent", language="en")
+    cid = await open_conversation(db)
+    async with web_client(app) as browser:
+        await log_in(browser, person.email)
+        page = (await browser.get(f"/conversations/{cid}")).text
+        assert f'hx-get="/conversations/{cid}/timeline?after=1"' in page
+        nothing_new = await browser.get(f"/conversations/{cid}/timeline?after=1")
+        assert nothing_new.status_code == 204
+        async with db.writing() as session:
+            act = Act(session, CLI, utcnow())
+            conversation = await actions.get_visible(act, cid)
+            await actions.add_message(
+                act,
+                conversation,
+                text="Zijn jullie er nog?",
+                internal=False,
+                author_kind="customer",
+            )
+        fragment = await browser.get(
+            f"/conversations/{cid}/timeline?after=1", headers={"HX-Request": "true"}
+        )
+        assert fragment.status_code == 200
+        assert "Zijn jullie er nog?" in fragment.text and "Mijn wasmachine" not in fragment.text
+        assert "timeline?after=2" in fragment.text
+    async with web_client(app) as stranger:
+        r = await stranger.get(
+            f"/conversations/{cid}/timeline?after=1", headers={"HX-Request": "1"}
+        )
+        assert r.headers["HX-Redirect"] == "/login"
+
+
+async def test_errors_have_a_dutch_heading_for_dutch_agents(
+    app: Any, db: Database, make_agent: MakeAgent
+) -> None:
+    person = await make_agent("agent", language="nl")
+    cid = await open_conversation(db)
+    async with web_client(app) as browser:
+        await log_in(browser, person.email)
+        csrf = await page_csrf(browser, f"/conversations/{cid}")
+        r = await browser.post(
+            f"/conversations/{cid}/status", data={"csrf": csrf, "status": "open"}
+        )
+        assert r.status_code == 409 and "Deze statuswijziging kan niet" in r.text
+        missing = await browser.get("/conversations/999999")
+        assert "Niet gevonden" in missing.text

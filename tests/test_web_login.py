@@ -25,6 +25,8 @@ async def test_login_then_inbox_then_logout(app: Any, make_agent: MakeAgent) -> 
         inbox = await browser.get("/")
         assert inbox.status_code == 200
         assert "Ayla Kaya" in inbox.text
+        again = await browser.get("/login")
+        assert again.status_code == 303 and again.headers["location"] == "/"
         r = await browser.post("/logout", data={"csrf": csrf_of(inbox.text)})
         assert r.status_code == 303
         assert (await browser.get("/")).status_code == 303

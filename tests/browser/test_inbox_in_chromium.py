@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.async_api import Page, expect
 
+from balie.act import CLI, Act, utcnow
+from balie.conversations import actions
 from balie.store.database import Database
 from tests.browser.conftest import NewPage
 from tests.conftest import PASSWORD, MakeAgent
@@ -100,3 +102,27 @@ async def test_language_switch_and_log_out(make_agent: MakeAgent, new_page: NewP
     await expect(page).to_have_url(re.compile("/login$"))
     await page.goto("/")
     await expect(page).to_have_url(re.compile(r"/login\?next="))
+
+
+async def test_a_new_customer_message_appears_without_reloading(
+    db: Database, make_agent: MakeAgent, new_page: NewPage
+) -> None:
+    ayla = await make_agent("agent", language="en")
+    cid = await open_conversation(db)
+    page = await new_page()
+    await _log_in(page, ayla.email)
+    await page.goto(f"/conversations/{cid}")
+    await expect(page.locator(".message")).to_have_count(1)
+    async with db.writing() as session:
+        act = Act(session, CLI, utcnow())
+        conversation = await actions.get_visible(act, cid)
+        await actions.add_message(
+            act,
+            conversation,
+            text="Hallo? Zijn jullie er nog?",
+            internal=False,
+            author_kind="customer",
+        )
+    timeline = page.locator(".timeline .message")
+    await expect(timeline).to_have_count(2, timeout=8000)
+    await expect(timeline.last).to_contain_text("Zijn jullie er nog?")

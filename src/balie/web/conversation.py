@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from balie.act import Act
@@ -26,6 +26,9 @@ from balie.web.i18n import DISPLAY_ZONE
 from balie.web.pages import PageRoute, SignedIn, checked_form, field, redirect, render
 
 router = APIRouter(route_class=PageRoute)
+# Until the inbox listens on the event websocket, an open conversation asks every few
+# seconds for messages after the last sequence number it shows (DESIGN principle 4).
+POLL_SECONDS = 5
 Change = Callable[[Act, Conversation], Awaitable[object]]
 
 
@@ -74,6 +77,8 @@ async def _page(
     return render(
         request,
         "conversation.html",
+        poll_seconds=POLL_SECONDS,
+        last_seq=context["messages"][-1].seq if context["messages"] else 0,
         status=error.status if error else 200,
         error=error,
         drafts=drafts or {},
@@ -122,6 +127,33 @@ def _snooze_until(value: str) -> dt.datetime | None:
 @router.get("/conversations/{conversation_id}")
 async def conversation_page(request: Request, conversation_id: int, caller: SignedIn) -> Response:
     return await _page(request, caller, conversation_id)
+
+
+@router.get("/conversations/{conversation_id}/timeline")
+async def timeline_after(
+    request: Request,
+    conversation_id: int,
+    caller: SignedIn,
+    after: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """The messages after ``after`` as timeline items, for the open conversation page."""
+    async with caller.reading() as act:
+        conversation = await actions.get_visible(act, conversation_id)
+        messages = await queries.messages_after(act.session, conversation_id, after=after)
+        if not messages:
+            return Response(status_code=204)  # htmx leaves the page as it is
+        customer = await act.session.get(Customer, conversation.customer_id)
+        names = await directory.agent_names(act.session)
+    return render(
+        request,
+        "_messages.html",
+        conversation=conversation,
+        customer=customer,
+        messages=messages,
+        names=names,
+        last_seq=messages[-1].seq,
+        poll_seconds=POLL_SECONDS,
+    )
 
 
 @router.post("/conversations/{conversation_id}/reply")

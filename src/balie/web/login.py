@@ -17,6 +17,7 @@ from balie.store.database import Database
 from balie.store.tables import Agent
 from balie.web.pages import (
     UI,
+    LoginRequired,
     PageRoute,
     SignedIn,
     checked_form,
@@ -24,6 +25,7 @@ from balie.web.pages import (
     local_path,
     redirect,
     render,
+    signed_in,
 )
 
 router = APIRouter(route_class=PageRoute)
@@ -47,6 +49,11 @@ async def _agent_for(db: Database, address: str) -> Agent | None:
 
 @router.get("/login")
 async def login_page(request: Request, next: str = "/") -> Response:
+    try:
+        await signed_in(request)
+        return redirect(local_path(next))  # already logged in
+    except LoginRequired:
+        pass
     return render(request, "login.html", next=local_path(next), email="", failed=False)
 
 

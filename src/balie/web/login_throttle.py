@@ -39,6 +39,10 @@ class MemoryLoginThrottle(LoginThrottle):
         self.clock = clock
         self._failures: dict[str, deque[float]] = {}
 
+    def __len__(self) -> int:
+        """How many keys are being tracked."""
+        return len(self._failures)
+
     def _recent(self, key: str, now: float) -> deque[float]:
         times = self._failures.get(key, deque())
         while times and times[0] <= now - self.window:

@@ -3,7 +3,6 @@ agent's language, and turning errors into a readable page instead of a stack tra
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -21,8 +20,6 @@ from balie.store.database import Database
 from balie.store.tables import Agent
 from balie.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, Languages, pick_language
 from balie.web.login_throttle import LoginThrottle, MemoryLoginThrottle
-
-log = logging.getLogger("balie.web")
 
 
 @dataclass(frozen=True)
@@ -95,12 +92,6 @@ def language_of(request: Request) -> str:
     return DEFAULT_LANGUAGE
 
 
-def gettext_for(request: Request) -> Callable[[str], str]:
-    ui = ui_of(request)
-    language = language_of(request)
-    return lambda message: ui.languages.gettext(language, message)
-
-
 def local_path(candidate: str, default: str = "/") -> str:
     """Only same-site paths are followed after a form, never another host."""
     if candidate.startswith("/") and not candidate.startswith(("//", "/\\")):
@@ -142,6 +133,9 @@ class PageRoute(APIRoute):
             try:
                 return await handle(request)
             except LoginRequired:
+                if request.headers.get("hx-request"):
+                    # A fragment request: send the whole page to the log-in, not a fragment.
+                    return Response(status_code=204, headers={"HX-Redirect": "/login"})
                 if request.method != "GET":
                     return render_error(
                         request, Forbidden("Your session has ended; please log in again.")
