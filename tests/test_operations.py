@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from balie.settings import DEFAULT_SECRET_KEY, Settings
 from balie.store.database import Database
+from balie.store.migrate import include_name
 from balie.store.tables import Base
 from tests.conftest import Person, new_conversation
 
@@ -85,9 +86,42 @@ def test_production_refuses_the_default_secret() -> None:
 
 async def test_the_migrated_schema_matches_the_tables(db: Database) -> None:
     def differences(connection: object) -> list[object]:
-        context = MigrationContext.configure(connection)  # type: ignore[arg-type]
+        context = MigrationContext.configure(
+            connection,  # type: ignore[arg-type]
+            opts={"include_name": include_name},
+        )
         return list(compare_metadata(context, Base.metadata))
 
     async with db.reader.connect() as connection:
         diff = await connection.run_sync(differences)
     assert diff == []
+
+
+def test_the_configuration_document_names_every_setting() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parent.parent / "docs" / "configuration.md").read_text()
+    for name in Settings.model_fields:
+        assert f"`BALIE_{name.upper()}`" in doc, name
+
+
+async def test_every_api_route_refuses_anonymous_callers(
+    anon: httpx.AsyncClient, db: Database
+) -> None:
+    import re
+
+    from tests.conftest import snapshot
+
+    spec = (await anon.get("/api/v1/openapi.json")).json()
+    operations = [
+        (method, re.sub(r"\{\w+\}", "1", path))
+        for path, item in spec["paths"].items()
+        if path.startswith("/api/v1/")
+        for method in item
+    ]
+    assert len(operations) >= 15
+    before = await snapshot(db)
+    for method, path in operations:
+        r = await anon.request(method, path, json={})
+        assert r.status_code == 401, (method, path, r.status_code)
+    assert await snapshot(db) == before

@@ -103,10 +103,10 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_problem)
     app.add_exception_handler(StarletteHTTPException, _http_problem)
 
-    app.include_router(conversations_router, prefix="/api/v1")
-    app.include_router(customers_router, prefix="/api/v1")
-    app.include_router(orders_router, prefix="/api/v1")
-    app.include_router(search_router, prefix="/api/v1")
+    app.include_router(conversations_router)
+    app.include_router(customers_router)
+    app.include_router(orders_router)
+    app.include_router(search_router)
     app.include_router(create_router(settings))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
@@ -123,15 +123,12 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
     async def prometheus() -> Response:
         async with database.reading() as session:
-            counts: dict[str, Any] = dict(
-
-                    await session.execute(
-                        select(Conversation.status, func.count())
-                        .where(Conversation.status != "resolved")
-                        .group_by(Conversation.status)
-                    )
-
+            result = await session.execute(
+                select(Conversation.status, func.count())
+                .where(Conversation.status != "resolved")
+                .group_by(Conversation.status)
             )
+            counts: dict[str, Any] = {status: n for status, n in result}
         for status in ("open", "pending", "snoozed"):
             metrics.open_conversations.labels(status).set(counts.get(status, 0))
         return PlainTextResponse(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -132,7 +132,7 @@ def agent_create(
         typer.echo("balie: no password on standard input", err=True)
         raise typer.Exit(2)
 
-    async def work(db: Database) -> int:
+    async def work(db: Database) -> tuple[int, str]:
         async with db.writing() as session:
             agent = await create_agent(
                 Act(session, CLI, utcnow()),
@@ -142,10 +142,10 @@ def agent_create(
                 password=password,
                 language=language,
             )
-            return agent.id
+            return agent.id, agent.email
 
-    agent_id = _run(work)
-    typer.echo(f"agent {agent_id} created: {email} ({role})")
+    agent_id, stored_email = _run(work)
+    typer.echo(f"agent {agent_id} created: {stored_email} ({role})")
 
 
 @token_app.command("create")

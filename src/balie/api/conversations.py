@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from balie.api import PREFIX
 from balie.api.schemas import (
     ConversationCreate,
     ConversationOut,
@@ -21,7 +22,7 @@ from balie.conversations import actions, queries
 from balie.customers.actions import customer_for_email
 from balie.errors import InvalidInput
 
-router = APIRouter(tags=["conversations"])
+router = APIRouter(prefix=PREFIX, tags=["conversations"])
 Agent = Annotated[Caller, Depends(require("agent"))]
 
 

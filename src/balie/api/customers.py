@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from balie.act import Actor
+from balie.api import PREFIX
 from balie.api.orders import OrderOut
 from balie.api.schemas import ConversationOut, In
 from balie.auth import Caller, require
@@ -19,7 +20,7 @@ from balie.customers.queries import CustomerProfile, customer_by_email, customer
 from balie.errors import InvalidInput, NotFound
 from balie.store.tables import Customer
 
-router = APIRouter(tags=["customers"])
+router = APIRouter(prefix=PREFIX, tags=["customers"])
 Agent = Annotated[Caller, Depends(require("agent"))]
 Supervisor = Annotated[Caller, Depends(require("supervisor"))]
 

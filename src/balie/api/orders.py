@@ -9,13 +9,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, EmailStr, Field
 from starlette.datastructures import UploadFile
 
+from balie.api import PREFIX
 from balie.api.schemas import In
 from balie.auth import Caller, require
 from balie.errors import BalieError, InvalidInput
 from balie.orders import actions, queries
 from balie.orders.queries import OrderLine
 
-router = APIRouter(tags=["orders"])
+router = APIRouter(prefix=PREFIX, tags=["orders"])
 Agent = Annotated[Caller, Depends(require("agent"))]
 Supervisor = Annotated[Caller, Depends(require("supervisor"))]
 

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
+from balie.api import PREFIX
 from balie.auth import Caller, require
 from balie.search.query import MAX_LIMIT, search
 
-router = APIRouter(tags=["search"])
+router = APIRouter(prefix=PREFIX, tags=["search"])
 Agent = Annotated[Caller, Depends(require("agent"))]
 
 
