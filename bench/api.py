@@ -18,17 +18,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
 import platform
 import random
+import signal
 import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -58,8 +60,8 @@ SEARCH_P95_AIM_MS = 50.0
 class Plan:
     """How much of everything one run does."""
 
-    create_counts: dict[int, int]  # concurrency -> requests
-    peer_create_counts: dict[int, int]
+    create_counts: dict[int, int]  # concurrency -> requests per round and system
+    rounds: int  # creation rounds, alternating Balie and the peer
     conversations: int
     messages: int
     list_counts: dict[int, int]
@@ -69,8 +71,8 @@ class Plan:
 
 
 FULL = Plan(
-    create_counts={1: 300, 4: 2000, 16: 2000},
-    peer_create_counts={1: 200, 4: 1000, 16: 1000},
+    create_counts={1: 100, 4: 600, 16: 600},
+    rounds=3,
     conversations=50_000,
     messages=1_000_000,
     list_counts={1: 500, 4: 1000},
@@ -79,8 +81,8 @@ FULL = Plan(
     warmup=10,
 )
 QUICK = Plan(
-    create_counts={1: 50, 4: 200},
-    peer_create_counts={1: 30, 4: 100},
+    create_counts={1: 30, 4: 100},
+    rounds=2,
     conversations=2_000,
     messages=40_000,
     list_counts={1: 100, 4: 100},
@@ -297,6 +299,8 @@ class Context:
     peer_port: int
     with_peer: bool
     records: list[dict[str, Any]]
+    # (system, backend, label) -> latencies of every round, pooled for the summary.
+    pooled: dict[tuple[str, str, str], list[float]] = field(default_factory=dict)
 
 
 def measure(
@@ -327,6 +331,8 @@ def measure(
         )
     )
     server_cpu = server.tree_cpu_seconds(pid) - cpu_before
+    key = (base["system"], base["backend"], label)
+    ctx.pooled.setdefault(key, []).extend(result.pop("latencies_ms"))
     record = {
         **base,
         **result,
@@ -345,61 +351,77 @@ def measure(
     return record
 
 
-def balie_create_phase(ctx: Context, backend: str) -> None:
-    work = ctx.work / backend
+def fresh_balie(ctx: Context, backend: str) -> tuple[str, str, str]:
+    """An empty, migrated database with an admin token: (url, token, how it was set up)."""
     if backend == "sqlite":
-        db = work / "create.db"
+        db = ctx.work / backend / "create.db"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         url = sqlite_url(db)
     else:
         url = fresh_postgres("balie_bench_create")
-    token, how = server.setup(url, work)
-    headers = {"Authorization": f"Bearer {token}"}
-    with server.serving(url, work, ctx.port, work / "serve-create.log") as proc:
-        base = {
-            "system": "balie",
-            "backend": backend,
-            "kind": "create",
-            "server": proc["how"],
-            "setup": how,
-            "endpoint": "POST /api/v1/conversations",
-        }
+    token, how = server.setup(url, ctx.work / backend)
+    return url, token, how
+
+
+def create_phase(ctx: Context, backend: str, versions: str) -> None:
+    """Creation on empty databases, Balie and the peer in alternating rounds.
+
+    Both servers run for the whole phase (the idle one costs nothing) and the rounds
+    alternate, so a burst of other work on this shared machine hits both systems rather
+    than whichever happened to be measured at that moment."""
+    work = ctx.work / backend
+    url, token, how = fresh_balie(ctx, backend)
+    with contextlib.ExitStack() as stack:
+        ours = stack.enter_context(server.serving(url, work, ctx.port, work / "serve-create.log"))
+        systems: list[tuple[dict[str, Any], int, int, dict[str, str], Any]] = [
+            (
+                {
+                    "system": "balie",
+                    "backend": backend,
+                    "kind": "create",
+                    "server": ours["how"],
+                    "setup": how,
+                    "endpoint": "POST /api/v1/conversations",
+                },
+                int(str(ours["pid"])),
+                ctx.port,
+                {"Authorization": f"Bearer {token}"},
+                balie_create,
+            )
+        ]
+        if ctx.with_peer:
+            theirs = stack.enter_context(peer.serving(backend, ctx.peer_port, work / "peer"))
+            systems.append(
+                (
+                    {
+                        "system": "django-helpdesk",
+                        "backend": backend,
+                        "kind": "create",
+                        "server": f"gunicorn, {theirs['workers']} workers ({versions})",
+                        "endpoint": "POST /helpdesk/api/tickets/",
+                    },
+                    int(theirs["pid"]),
+                    ctx.peer_port,
+                    {"Authorization": f"Token {theirs['token']}"},
+                    peer_create(theirs["queues"]),
+                )
+            )
         for concurrency, count in ctx.plan.create_counts.items():
-            measure(
-                ctx,
-                base,
-                pid=int(str(proc["pid"])),
-                port=ctx.port,
-                label=f"create-c{concurrency}",
-                make=balie_create,
-                count=count,
-                concurrency=concurrency,
-                headers=headers,
-            )
-
-
-def peer_create_phase(ctx: Context, backend: str, versions: str) -> None:
-    with peer.serving(backend, ctx.peer_port, ctx.work / backend / "peer") as info:
-        base = {
-            "system": "django-helpdesk",
-            "backend": backend,
-            "kind": "create",
-            "server": f"gunicorn, {info['workers']} workers ({versions})",
-            "endpoint": "POST /helpdesk/api/tickets/",
-        }
-        for concurrency, count in ctx.plan.peer_create_counts.items():
-            measure(
-                ctx,
-                base,
-                pid=int(info["pid"]),
-                port=ctx.peer_port,
-                label=f"create-c{concurrency}",
-                make=peer_create(info["queues"]),
-                count=count,
-                concurrency=concurrency,
-                headers={"Authorization": f"Token {info['token']}"},
-            )
+            for round_number in range(ctx.plan.rounds):
+                for base, pid, port, headers, make in systems:
+                    offset = round_number * (count + ctx.plan.warmup)
+                    measure(
+                        ctx,
+                        {**base, "round": round_number + 1},
+                        pid=pid,
+                        port=port,
+                        label=f"create-c{concurrency}",
+                        make=lambda i, make=make, offset=offset: make(offset + i),
+                        count=count,
+                        concurrency=concurrency,
+                        headers=headers,
+                    )
 
 
 def read_phase(ctx: Context, backend: str) -> None:
@@ -469,9 +491,7 @@ def run_backend(ctx: Context, backend: str, versions: str) -> None:
         log("postgres: no server on 127.0.0.1:5432, skipped")
         return
     log(f"=== {backend} ===")
-    balie_create_phase(ctx, backend)
-    if ctx.with_peer:
-        peer_create_phase(ctx, backend, versions)
+    create_phase(ctx, backend, versions)
     read_phase(ctx, backend)
 
 
@@ -489,52 +509,67 @@ def postgres_available() -> bool:
 # ---- summary ----------------------------------------------------------------------------------
 
 
-def find(records: list[dict[str, Any]], **match: Any) -> dict[str, Any] | None:
-    for record in records:
-        if all(record.get(k) == v for k, v in match.items()):
-            return record
-    return None
+def pooled(ctx: Context, system: str, backend: str, label: str) -> dict[str, Any] | None:
+    """All rounds of one measurement together: requests/s over the summed time, and
+    percentiles over every latency of every round."""
+    rounds = [
+        r
+        for r in ctx.records
+        if r.get("system") == system and r.get("backend") == backend and r.get("label") == label
+    ]
+    if not rounds:
+        return None
+    values = sorted(ctx.pooled.get((system, backend, label), []))
+    ok = sum(r["ok"] for r in rounds)
+    elapsed = sum(r["elapsed_s"] for r in rounds)
+    cpu = sum(r["server_cpu_s"] for r in rounds)
+
+    def ms(p: float) -> float | None:
+        value = loadgen.percentile(values, p)
+        return None if value is None else round(value, 2)
+
+    return {
+        "rounds": len(rounds),
+        "ok": ok,
+        "errors": sum(r["errors"] for r in rounds),
+        "rps": round(ok / elapsed, 1) if elapsed else None,
+        "rps_per_round": [r["rps"] for r in rounds],
+        "p50_ms": ms(50),
+        "p95_ms": ms(95),
+        "p99_ms": ms(99),
+        "server_cpu_ms_per_request": round(cpu * 1000 / ok, 2) if ok else None,
+        "stopped_by_time_cap": any(r["stopped_by_time_cap"] for r in rounds),
+    }
 
 
-def summarise(records: list[dict[str, Any]], backends: list[str]) -> dict[str, Any]:
+def summarise(ctx: Context, backends: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {"kind": "summary", "backends": {}}
     for backend in backends:
         figures: dict[str, Any] = {}
-        for concurrency in (1, 4, 16):
-            ours = find(records, system="balie", backend=backend, label=f"create-c{concurrency}")
-            theirs = find(
-                records, system="django-helpdesk", backend=backend, label=f"create-c{concurrency}"
-            )
+        for concurrency in ctx.plan.create_counts:
+            label = f"create-c{concurrency}"
+            ours = pooled(ctx, "balie", backend, label)
+            theirs = pooled(ctx, "django-helpdesk", backend, label)
             if ours:
-                entry = {"balie_rps": ours["rps"], "balie_p50_ms": ours["p50_ms"]}
-                entry["balie_p99_ms"] = ours["p99_ms"]
-                if theirs and theirs["rps"]:
-                    entry.update(
-                        peer_rps=theirs["rps"],
-                        peer_p50_ms=theirs["p50_ms"],
-                        peer_p99_ms=theirs["p99_ms"],
-                        speedup=round(ours["rps"] / theirs["rps"], 1),
-                    )
-                figures[f"create_c{concurrency}"] = entry
-        for kind in ("list", "search"):
-            for concurrency in (1, 4):
-                r = find(records, system="balie", backend=backend, label=f"{kind}-c{concurrency}")
-                if r:
-                    figures[f"{kind}_c{concurrency}"] = {
-                        "rps": r["rps"],
-                        "p50_ms": r["p50_ms"],
-                        "p95_ms": r["p95_ms"],
-                        "p99_ms": r["p99_ms"],
-                        "errors": r["errors"],
-                    }
+                entry: dict[str, Any] = {"balie": ours}
+                if theirs and theirs["rps"] and ours["rps"]:
+                    entry["django-helpdesk"] = theirs
+                    entry["speedup_rps"] = round(ours["rps"] / theirs["rps"], 2)
+                figures[label] = entry
+        for kind, counts in (("list", ctx.plan.list_counts), ("search", ctx.plan.search_counts)):
+            for concurrency in counts:
+                label = f"{kind}-c{concurrency}"
+                result = pooled(ctx, "balie", backend, label)
+                if result:
+                    figures[label] = result
         aims: dict[str, Any] = {}
-        c4 = figures.get("create_c4", {})
-        if "speedup" in c4:
-            aims["create_c4_at_least_3x_peer"] = c4["speedup"] >= CREATE_SPEEDUP_AIM
-        if "list_c1" in figures:
-            aims["list_c1_p99_under_50ms"] = figures["list_c1"]["p99_ms"] < LIST_P99_AIM_MS
-        if "search_c1" in figures:
-            aims["search_c1_p95_under_50ms"] = figures["search_c1"]["p95_ms"] < SEARCH_P95_AIM_MS
+        c4 = figures.get("create-c4", {})
+        if "speedup_rps" in c4:
+            aims["create_c4_at_least_3x_peer"] = c4["speedup_rps"] >= CREATE_SPEEDUP_AIM
+        if "list-c1" in figures:
+            aims["list_c1_p99_under_50ms"] = figures["list-c1"]["p99_ms"] < LIST_P99_AIM_MS
+        if "search-c1" in figures:
+            aims["search_c1_p95_under_50ms"] = figures["search-c1"]["p95_ms"] < SEARCH_P95_AIM_MS
         figures["aims"] = aims
         out["backends"][backend] = figures
     return out
@@ -580,6 +615,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8100)
     parser.add_argument("--peer-port", type=int, default=8101)
     args = parser.parse_args()
+    # A SIGTERM should still stop the servers this script started (the ``finally``
+    # blocks of the serving context managers run on SystemExit, not on a bare signal).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     plan = QUICK if args.quick else FULL
     backends = ["sqlite", "postgres"] if args.backend == "all" else [args.backend]
     versions = peer.ensure_venv() if not args.no_peer else "not run"
@@ -597,7 +635,7 @@ def main() -> None:
     for backend in backends:
         (ctx.work / backend).mkdir(parents=True, exist_ok=True)
         run_backend(ctx, backend, versions)
-    summary = summarise(ctx.records, backends)
+    summary = summarise(ctx, backends)
     emit(summary, ctx.records)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -145,4 +145,7 @@ async def run(
         # reader can see how much of the machine the load itself took.
         "client_cpu_s": round(client_cpu, 2),
         "stopped_by_time_cap": next_index < count,
+        # Raw latencies, so runs in several rounds can be pooled; callers drop this key
+        # before printing.
+        "latencies_ms": values,
     }
