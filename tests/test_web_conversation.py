@@ -11,7 +11,7 @@ from balie.conversations import actions
 from balie.store.database import Database
 from balie.store.tables import Conversation, Message
 from tests.conftest import MakeAgent, Person, snapshot
-from tests.test_web_support import log_in, open_conversation, page_csrf, web_client
+from tests.test_web_support import csrf_of, log_in, open_conversation, page_csrf, web_client
 
 
 async def _owner_of(db: Database, conversation_id: int) -> int | None:
@@ -267,3 +267,25 @@ async def test_errors_have_a_dutch_heading_for_dutch_agents(
         assert r.status_code == 409 and "Deze statuswijziging kan niet" in r.text
         missing = await browser.get("/conversations/999999")
         assert "Niet gevonden" in missing.text
+
+
+async def test_supervisor_assigns_anyone_and_a_bad_address_reads_as_a_page(
+    app: Any, db: Database, make_agent: MakeAgent
+) -> None:
+    lotte = await make_agent("supervisor", language="en")
+    bram = await make_agent("agent", language="en", name="Bram Peters")
+    cid = await open_conversation(db)
+    async with web_client(app) as browser:
+        await log_in(browser, lotte.email)
+        page = await browser.get(f"/conversations/{cid}")
+        assert page.headers["cache-control"] == "no-store"
+        assert 'id="owner-id"' in page.text  # the supervisor's assign list
+        r = await browser.post(
+            f"/conversations/{cid}/assign",
+            data={"csrf": csrf_of(page.text), "owner_id": str(bram.id)},
+        )
+        assert r.status_code == 303
+        bad = await browser.get("/conversations/not-a-number")
+        assert bad.status_code == 422 and "text/html" in bad.headers["content-type"]
+        assert "Not a valid value for conversation_id." in bad.text
+    assert await _owner_of(db, cid) == bram.id

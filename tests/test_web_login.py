@@ -96,3 +96,13 @@ async def test_post_without_csrf_changes_nothing(
         assert r.status_code == 403
         assert await snapshot(db) == before
         assert (await browser.get("/")).status_code == 200  # still logged in
+
+
+async def test_login_page_speaks_dutch_unless_the_browser_asks_for_english(app: Any) -> None:
+    async with web_client(app) as browser:
+        english = await browser.get("/login")
+        dutch = await browser.get("/login", headers={"Accept-Language": "nl-NL,nl;q=0.9"})
+        neither = await browser.get("/login", headers={"Accept-Language": "de-DE"})
+    assert "Log in to the inbox." in english.text
+    assert "Log in op de inbox." in dutch.text and '<html lang="nl">' in dutch.text
+    assert "Log in op de inbox." in neither.text

@@ -87,6 +87,11 @@ async def test_filters_update_the_list_in_place(
     await expect(rows).to_have_count(1)
     await expect(rows.first).to_contain_text("Chat over bezorging")
     await expect(page).to_have_url(re.compile(r"channel=chat"))
+    await page.go_back()  # the whole page comes back, header included
+    await expect(rows).to_have_count(2)
+    await expect(page.locator(".topbar")).to_be_visible()
+    await page.go_forward()
+    await expect(rows).to_have_count(1)
     await page.get_by_role("link", name="Clear").click()
     await expect(rows).to_have_count(2)
 

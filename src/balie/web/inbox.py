@@ -87,7 +87,11 @@ async def inbox(
         kept = {name: value for name, value in chosen.items() if value}
         older_url = "/?" + urlencode({**kept, "cursor": next_cursor})
     # htmx filter changes replace the filters and the list, not the whole page.
-    template = "_inbox.html" if request.headers.get("hx-request") else "inbox.html"
+    # Going back in history asks for the whole page again.
+    fragment = request.headers.get("hx-request") and not request.headers.get(
+        "hx-history-restore-request"
+    )
+    template = "_inbox.html" if fragment else "inbox.html"
     response = render(
         request,
         template,

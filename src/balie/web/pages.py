@@ -9,12 +9,13 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from starlette.datastructures import FormData
 
 from balie.auth import Caller, check_csrf, csrf_token
-from balie.errors import BalieError, Forbidden
+from balie.errors import BalieError, Forbidden, InvalidInput
 from balie.settings import Settings
 from balie.store.database import Database
 from balie.store.tables import Agent
@@ -111,7 +112,8 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
         here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         **context,
     )
-    return HTMLResponse(html, status_code=status)
+    # Pages hold customers' words and a CSRF token: no shared or back-button caches.
+    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
 
 def redirect(url: str) -> Response:
@@ -148,5 +150,10 @@ class PageRoute(APIRoute):
                 if getattr(request.state, "ui", None) is None:
                     raise
                 return render_error(request, error)
+            except RequestValidationError as invalid:  # e.g. /conversations/abc
+                if getattr(request.state, "ui", None) is None:
+                    raise
+                fields = ", ".join(str(e["loc"][-1]) for e in invalid.errors())
+                return render_error(request, InvalidInput(f"Not a valid value for {fields}."))
 
         return page
