@@ -28,6 +28,11 @@ from balie.store.tables import Conversation, Customer, CustomerIdentity, Message
 
 MAX_QUERY_CHARS = 200
 MAX_LIMIT = 100
+# Ranking costs time per matching row (about 1.5 µs for bm25 and 35 µs for ts_rank, which
+# re-parses the text), so a word found in half of a million messages took 0.8 s on SQLite
+# and 13 s on PostgreSQL. Only the newest this many matches are ranked: finding them is
+# cheap (ids come in index order), and in a service inbox recent conversations matter most.
+RANKED_NEWEST = 2_000
 # How many windows of candidates to try before settling for fewer visible hits.
 _ROUNDS = 4
 _WORD = re.compile(r"\w+")
@@ -35,6 +40,10 @@ _WORD = re.compile(r"\w+")
 # 0001): PostgreSQL only uses an expression index for the same expression.
 _PG_MESSAGE_VECTOR = "(to_tsvector('dutch', text) || to_tsvector('english', text))"
 _PG_CUSTOMER_VECTOR = "to_tsvector('simple', search_terms)"
+# "id + 0" keeps the planner from walking the primary key backwards and re-parsing every
+# row's text until enough match: the newest matches must come from the full-text index.
+_PG_NEWEST_MESSAGES = "messages.id + 0 DESC"
+_PG_NEWEST_CUSTOMERS = "customers.id + 0 DESC"
 
 Groups = list[frozenset[str]]
 Window = Callable[[int, int], Subquery]
@@ -102,9 +111,12 @@ def _sqlite_windows(groups: Groups) -> tuple[Window, Window]:
         return (
             text(
                 "SELECT rowid AS id, -rank AS score FROM message_fts "
-                "WHERE message_fts MATCH :match ORDER BY rank LIMIT :size OFFSET :offset"
+                "WHERE message_fts MATCH :match AND rowid >= coalesce(("
+                "  SELECT rowid FROM message_fts WHERE message_fts MATCH :match"
+                "  ORDER BY rowid DESC LIMIT 1 OFFSET :newest), 0) "
+                "ORDER BY rank LIMIT :size OFFSET :offset"
             )
-            .bindparams(match=match, size=size, offset=offset)
+            .bindparams(match=match, newest=RANKED_NEWEST - 1, size=size, offset=offset)
             .columns(id=Integer, score=Float)
             .subquery("hits")
         )
@@ -115,9 +127,12 @@ def _sqlite_windows(groups: Groups) -> tuple[Window, Window]:
                 "SELECT customer_fts.rowid AS id, -bm25(customer_fts) AS score "
                 "FROM customer_fts JOIN customers ON customers.id = customer_fts.rowid "
                 "WHERE customer_fts MATCH :match AND customers.merged_into_id IS NULL "
+                "AND customer_fts.rowid >= coalesce(("
+                "  SELECT rowid FROM customer_fts WHERE customer_fts MATCH :match"
+                "  ORDER BY rowid DESC LIMIT 1 OFFSET :newest), 0) "
                 "ORDER BY bm25(customer_fts) LIMIT :size OFFSET :offset"
             )
-            .bindparams(match=match, size=size, offset=offset)
+            .bindparams(match=match, newest=RANKED_NEWEST - 1, size=size, offset=offset)
             .columns(id=Integer, score=Float)
             .subquery("hits")
         )
@@ -148,12 +163,15 @@ def _postgres_windows(q: str, groups: Groups) -> tuple[Window, Window]:
     def messages(size: int, offset: int) -> Subquery:
         return (
             text(
+                f"WITH tsq AS MATERIALIZED (SELECT {message_query} AS q), "
+                "newest AS MATERIALIZED ("
+                f"  SELECT messages.id FROM messages, tsq WHERE {_PG_MESSAGE_VECTOR} @@ tsq.q"
+                f"  ORDER BY {_PG_NEWEST_MESSAGES} LIMIT :newest) "
                 f"SELECT messages.id AS id, ts_rank({_PG_MESSAGE_VECTOR}, tsq.q) AS score "
-                f"FROM messages, (SELECT {message_query} AS q) AS tsq "
-                f"WHERE {_PG_MESSAGE_VECTOR} @@ tsq.q "
+                "FROM newest JOIN messages ON messages.id = newest.id, tsq "
                 "ORDER BY score DESC, messages.id DESC LIMIT :size OFFSET :offset"
             )
-            .bindparams(**message_params, size=size, offset=offset)
+            .bindparams(**message_params, newest=RANKED_NEWEST, size=size, offset=offset)
             .columns(id=Integer, score=Float)
             .subquery("hits")
         )
@@ -161,12 +179,17 @@ def _postgres_windows(q: str, groups: Groups) -> tuple[Window, Window]:
     def customers(size: int, offset: int) -> Subquery:
         return (
             text(
+                f"WITH tsq AS MATERIALIZED (SELECT {customer_query} AS q), "
+                "newest AS MATERIALIZED ("
+                f"  SELECT customers.id FROM customers, tsq WHERE {_PG_CUSTOMER_VECTOR} @@ tsq.q"
+                "   AND customers.merged_into_id IS NULL"
+                f"  ORDER BY {_PG_NEWEST_CUSTOMERS}"
+                "   LIMIT :newest) "
                 f"SELECT customers.id AS id, ts_rank({_PG_CUSTOMER_VECTOR}, tsq.q) AS score "
-                f"FROM customers, (SELECT {customer_query} AS q) AS tsq "
-                f"WHERE {_PG_CUSTOMER_VECTOR} @@ tsq.q AND customers.merged_into_id IS NULL "
+                "FROM newest JOIN customers ON customers.id = newest.id, tsq "
                 "ORDER BY score DESC, customers.id LIMIT :size OFFSET :offset"
             )
-            .bindparams(**customer_params, size=size, offset=offset)
+            .bindparams(**customer_params, newest=RANKED_NEWEST, size=size, offset=offset)
             .columns(id=Integer, score=Float)
             .subquery("hits")
         )
