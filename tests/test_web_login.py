@@ -106,3 +106,25 @@ async def test_login_page_speaks_dutch_unless_the_browser_asks_for_english(app: 
     assert "Log in to the inbox." in english.text
     assert "Log in op de inbox." in dutch.text and '<html lang="nl">' in dutch.text
     assert "Log in op de inbox." in neither.text
+
+
+async def test_after_login_only_local_paths_are_followed(app: Any, make_agent: MakeAgent) -> None:
+    person = await make_agent("agent")
+    async with web_client(app) as browser:
+        page = await browser.get("/login")
+        for target in ("https://evil.example/", "//evil.example", "/\t/evil.example", "/\\evil"):
+            await browser.post("/logout", data={"csrf": csrf_of(page.text)})
+            page = await browser.get("/login")
+            r = await browser.post(
+                "/login",
+                data={
+                    "email": person.email,
+                    "password": PASSWORD,
+                    "csrf": csrf_of(page.text),
+                    "next": target,
+                },
+            )
+            assert r.headers["location"] == "/", target
+            page = await browser.get("/")
+        r = await browser.get("/login?next=/customers/1")
+        assert r.headers["location"] == "/customers/1"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import secrets
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from balie.addresses import normalise_email
 from balie.agents.actions import set_language
@@ -29,6 +31,7 @@ from balie.web.pages import (
 )
 
 router = APIRouter(route_class=PageRoute)
+log = logging.getLogger("balie.web.login")
 
 
 def _client_address(request: Request) -> str:
@@ -67,12 +70,17 @@ async def log_in(request: Request, ui: UI) -> Response:
     wait = await ui.throttle.wait_seconds(keys)
     if wait:
         # Refused before the password is checked: a correct guess must not get through.
+        log.warning("log-in throttled", extra={"fields": {"client": keys[1], "wait": wait}})
         return render(request, "too_many.html", status=429, minutes=max(1, math.ceil(wait / 60)))
     agent = await _agent_for(request.app.state.db, address)
-    # check_password verifies against a dummy hash for unknown agents: same time, same answer.
-    valid = check_password(agent.password_hash if agent else None, password)
+    # check_password verifies against a dummy hash for unknown agents: same time, same
+    # answer. Argon2 is deliberately slow, so it runs off the event loop.
+    valid = await run_in_threadpool(
+        check_password, agent.password_hash if agent else None, password
+    )
     if agent is None or not agent.active or not valid:
         await ui.throttle.failed(keys)
+        log.info("log-in refused", extra={"fields": {"client": keys[1]}})
         return render(request, "login.html", status=401, next=next_page, email=email, failed=True)
     # A fresh session on log-in, so a session planted before log-in is worth nothing.
     request.session.clear()

@@ -27,14 +27,12 @@ from balie.web.login_throttle import LoginThrottle, MemoryLoginThrottle
 class WebUI:
     """One per application: templates per language and the log-in throttle."""
 
-    settings: Settings
     languages: Languages
     throttle: LoginThrottle
 
     @classmethod
     def start(cls, settings: Settings) -> WebUI:
         return cls(
-            settings,
             Languages(),
             MemoryLoginThrottle(settings.login_attempts, settings.login_window_seconds),
         )
@@ -85,17 +83,23 @@ def field(form: FormData, name: str) -> str:
 
 
 def language_of(request: Request) -> str:
+    """The agent's language; before log-in, the browser's preference."""
     agent: Agent | None = getattr(request.state, "agent", None)
-    if agent is not None and agent.language in LANGUAGES:
-        return agent.language
     if agent is None:
         return pick_language(request.headers.get("accept-language", ""))
-    return DEFAULT_LANGUAGE
+    return agent.language if agent.language in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def local_path(candidate: str, default: str = "/") -> str:
-    """Only same-site paths are followed after a form, never another host."""
-    if candidate.startswith("/") and not candidate.startswith(("//", "/\\")):
+    """Only same-site paths are followed after a form, never another host. Browsers drop
+    tabs and newlines and read a backslash as a slash, so "/\t/evil.example" would be
+    "//evil.example": such paths are refused outright."""
+    if (
+        candidate.startswith("/")
+        and not candidate.startswith("//")
+        and candidate.isprintable()
+        and not any(c.isspace() or c == "\\" for c in candidate)
+    ):
         return candidate
     return default
 
