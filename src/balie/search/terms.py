@@ -21,8 +21,9 @@ MAX_QUERY_WORDS = 8
 
 
 def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    # Decompose first: compatibility forms ("ℌ", "ﬁ") only fold once they are plain letters.
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def words(text: str) -> list[str]:
