@@ -1,7 +1,8 @@
 """Failed log-ins counted per key (an e-mail address, a client address) in a sliding window.
 
 The in-memory throttle serves one process; a shared backend (Redis) can implement the
-same two methods for many processes.
+same two methods for many processes. A successful log-in does not wipe the count, so
+guessing between one's own log-ins buys an attacker nothing.
 """
 
 from __future__ import annotations
