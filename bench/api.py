@@ -178,9 +178,12 @@ def has_key(key: str) -> loadgen.Check:
 
 def fingerprint(plan: Plan) -> str:
     """What the cached preload depends on: sizes, seed, schema and the generator code."""
+    import balie
+
+    package = Path(balie.__file__).parent  # the exported source, or the live tree
     digest = hashlib.sha256(f"{plan.conversations}:{plan.messages}:{SEED}".encode())
-    sources = sorted((REPO / "src/balie/store/migrations/versions").glob("*.py"))
-    sources += [BENCH / "preload.py", BENCH / "corpus.py", REPO / "src/balie/search/terms.py"]
+    sources = sorted((package / "store/migrations/versions").glob("*.py"))
+    sources += [BENCH / "preload.py", BENCH / "corpus.py", package / "search/terms.py"]
     for source in sources:
         digest.update(source.read_bytes())
     return digest.hexdigest()[:12]
@@ -381,6 +384,7 @@ def create_phase(ctx: Context, backend: str, versions: str) -> None:
                     "backend": backend,
                     "kind": "create",
                     "server": ours["how"],
+                    "balie_commit": ours["balie_commit"],
                     "setup": how,
                     "endpoint": "POST /api/v1/conversations",
                 },
@@ -444,7 +448,13 @@ def read_phase(ctx: Context, backend: str) -> None:
     with server.serving(url, work, ctx.port, work / "serve-read.log") as proc:
         pid = int(str(proc["pid"]))
         sizes = {"conversations": ctx.plan.conversations, "messages": ctx.plan.messages}
-        base = {"system": "balie", "backend": backend, "server": proc["how"], **sizes}
+        base = {
+            "system": "balie",
+            "backend": backend,
+            "server": proc["how"],
+            "balie_commit": proc["balie_commit"],
+            **sizes,
+        }
         lists = list_paths(meta["agents"])
         for concurrency, count in ctx.plan.list_counts.items():
             measure(
@@ -584,14 +594,6 @@ def machine(versions: str) -> dict[str, Any]:
         ),
         "?",
     )
-    commit = subprocess.run(
-        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-    ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "-C", str(REPO), "status", "--porcelain", "--", "src"],
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
     return {
         "kind": "machine",
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -599,9 +601,28 @@ def machine(versions: str) -> dict[str, Any]:
         "cpu": cpu,
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
-        "balie_commit": commit + ("+uncommitted src changes" if dirty else ""),
+        "balie_commit": server.source_state(),
         "peer": versions,
     }
+
+
+def export_source(revision: str, work: Path) -> tuple[str, Path]:
+    """Balie's src/ at a revision, exported under the work directory (read-only on the
+    repository: ``git archive``, no worktree, no checkout)."""
+    commit = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", revision],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    target = work / f"source-{commit}"
+    if not (target / "src" / "balie").exists():
+        target.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", commit, "src"], capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return commit, target / "src"
 
 
 def main() -> None:
@@ -612,9 +633,22 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="also write all records here (JSON)")
     parser.add_argument("--work-dir", type=Path, default=Path("/tmp/balie-bench"))
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/balie-bench-cache"))
+    parser.add_argument(
+        "--source",
+        default="HEAD",
+        help="git revision of Balie to measure (default HEAD: committed code, since others "
+        "edit the live tree while benchmarks run), or 'worktree' for the live tree",
+    )
     parser.add_argument("--port", type=int, default=8100)
     parser.add_argument("--peer-port", type=int, default=8101)
     args = parser.parse_args()
+    if args.source != "worktree" and "BALIE_BENCH_SOURCE" not in os.environ:
+        # Re-run this script with the exported source first on the path, so this process
+        # (preload, search terms) and every server it starts use the same code.
+        commit, src = export_source(args.source, args.work_dir)
+        env = {**os.environ, "PYTHONPATH": str(src), "BALIE_BENCH_SOURCE": commit}
+        script = str(Path(__file__).resolve())
+        os.execve(sys.executable, [sys.executable, script, *sys.argv[1:]], env)
     # A SIGTERM should still stop the servers this script started (the ``finally``
     # blocks of the serving context managers run on SystemExit, not on a bare signal).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

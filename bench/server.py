@@ -121,7 +121,7 @@ def serving(url: str, data_dir: Path, port: int, log: Path) -> Iterator[dict[str
         proc = subprocess.Popen(args, env=env, stdout=sink, stderr=subprocess.STDOUT)
     try:
         wait_healthy(f"http://127.0.0.1:{port}/healthz", proc, log)
-        yield {"pid": proc.pid, "how": how}
+        yield {"pid": proc.pid, "how": how, "balie_commit": source_state()}
     finally:
         proc.terminate()
         try:
@@ -129,6 +129,22 @@ def serving(url: str, data_dir: Path, port: int, log: Path) -> Iterator[dict[str
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def source_state() -> str:
+    """The Balie source the server runs: the exported revision (see ``api.py --source``),
+    or the live tree's commit and whether src/ had changes on top of it."""
+    exported = os.environ.get("BALIE_BENCH_SOURCE")
+    if exported:
+        return f"{exported} (exported)"
+    repo = BENCH.parent
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True)
+        return done.stdout.strip()
+
+    dirty = git("status", "--porcelain", "--", "src")
+    return git("rev-parse", "--short", "HEAD") + ("+uncommitted src changes" if dirty else "")
 
 
 def wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
