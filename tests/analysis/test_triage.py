@@ -344,3 +344,27 @@ def test_triage_is_fast_enough_for_every_message() -> None:
     per_second = 500 / (time.perf_counter() - started)
     # The target is 2,000/s on one core; leave room for slow or busy test machines.
     assert per_second > 500
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Score was 0-9, call me on 020-555-0134 about order 5-3",
+        "Soms ben ik zelf ook een beetje een klootzak, sorry daarvoor",
+        "Damn, I forgot to add the charger to my order",
+    ],
+)
+def test_numbers_self_names_and_mild_words_are_not_abusive(text: str) -> None:
+    assert not triage(text).abusive
+
+
+def test_an_insult_about_a_staff_member_is_abusive() -> None:
+    result = triage("Ik zei nog tegen de bezorger dat hij een idioot is")
+    assert result.abusive
+    assert "idioot" in _spans(result, "insult")
+
+
+def test_a_masked_swear_word_in_a_dutch_message_is_found() -> None:
+    result = triage("wat een k*t bedrijf, nog steeds geen pakket")
+    assert result.abusive
+    assert "k*t" in _spans(result, "profanity")

@@ -11,7 +11,8 @@ Scores, so the inbox can sort and agents can set their own threshold:
   address ("Varken!"). "Mijn hond heeft de kabel doorgebeten" is not abusive;
 - profanity used as emphasis ("fucking slow delivery", "kutservice", "#@$%"): 0.6. That
   is still abusive (agents may mask it and A2's boundary message fits), but it ranks
-  below an insult aimed at a person.
+  below an insult aimed at a person. Mild words (reason starting with "mild:": "damn",
+  "verdomme") score 0.35: shown as evidence, not abusive on their own.
 
 Each further hit adds 0.05. A message is abusive from 0.5. Contexts in innocent.txt
 ("ik heb kanker", "sucks up hair") drop the hits they cover.
@@ -32,9 +33,10 @@ THREAT = 1.0
 INSULT = 0.9
 ADDRESSED = 0.85
 PROFANITY = 0.6
+MILD_PROFANITY = 0.35
 THRESHOLD = 0.5
 _EXTRA_HIT = 0.05
-_LOOK_BACK = 4  # tokens before an insult searched for who it is aimed at
+_LOOK_BACK = 6  # tokens before an insult searched for who it is aimed at
 
 # Who an insult is aimed at: the nearest pronoun before it, in the same sentence, decides.
 _SECOND_PERSON = frozenset(
@@ -55,6 +57,10 @@ _SECOND_PERSON = frozenset(
         "jou",
         "jullie",
     ]
+)
+# Someone else is named: "de bezorger zei dat hij een idioot is" insults the courier.
+_THIRD_PERSON = frozenset(
+    ["hij", "zij", "ze", "hem", "haar", "he", "she", "they", "him", "her", "them"]
 )
 _FIRST_PERSON = frozenset(
     ["i", "i'm", "im", "i've", "i'd", "me", "myself", "ik", "mij", "mezelf", "mn"]
@@ -98,6 +104,8 @@ def _target(toks: Sequence[Token], first: int, sentence_of: Sequence[int]) -> st
             return "self"
         if norm in _SECOND_PERSON or norm in _ADDRESS_CUES:
             return "you"
+        if norm in _THIRD_PERSON:
+            return "other"
     return None
 
 
@@ -146,16 +154,22 @@ def assess(
         innocent = found.get("innocent", ())
         for hit in outside(found.get("threats", ()), innocent):
             scored.append((THREAT, hit, "threat"))
+        self_names: list[Hit] = []
         for hit in outside(found.get("insults", ()), innocent):
             if _target(toks, hit.first, sentence_of) != "self":
                 scored.append((INSULT, hit, "insult"))
+            else:
+                self_names.append(hit)
         for hit in outside(found.get("insults_addressed", ()), innocent):
             if _target(toks, hit.first, sentence_of) == "you" or _stands_alone(
                 toks, hit, sentence_of
             ):
                 scored.append((ADDRESSED, hit, "insult"))
-        for hit in outside(found.get("profanity", ()), innocent):
-            scored.append((PROFANITY, hit, "profanity"))
+        # "Soms ben ik een teringlijer": the curse inside a name the writer calls himself
+        # is not aimed at anyone either.
+        for hit in outside(found.get("profanity", ()), [*innocent, *self_names]):
+            mild = hit.entry.reason.startswith("mild:")
+            scored.append((MILD_PROFANITY if mild else PROFANITY, hit, "profanity"))
     kept = _without_overlap(scored)
     if not kept:
         return Abuse(False, 0.0, ())
