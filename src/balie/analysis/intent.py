@@ -7,7 +7,8 @@ ruled out:
 2. non_customer (intent_non_customer.txt: protest, politics, job applications, sales
    pitches) when nothing in the message is about an order, account or delivery
    (intent_customer.txt). Scenario G1: these never get a bot's canned answer;
-3. complaint: intent_complaint.txt, clearly negative sentiment, anger, abuse, critical
+3. complaint: intent_complaint.txt (unless the message thanks warmly for a fix), clearly
+   negative sentiment, anger, abuse, critical
    severity, or a high severity that is not only about a vulnerable customer;
 4. question: a question mark, or a question word opening a sentence;
 5. praise: thanks or compliments (intent_praise.txt) with a positive sentiment;
@@ -28,6 +29,7 @@ from balie.analysis.text import Token
 _LINK = re.compile(r"https?://\S+|\bwww\.\S+|\bbit\.ly/\S+", re.IGNORECASE)
 _NEGATIVE = -0.3
 _PRAISE_SENTIMENT = 0.1
+_GRATEFUL = 0.3
 
 
 @dataclass(frozen=True)
@@ -100,14 +102,16 @@ def assess(
     serious = severity == "critical" or any(
         not e.reason.startswith(("kwetsbaar", "vulnerable")) for e in severity_evidence
     )
-    if complaint or sentiment <= _NEGATIVE or angry or abusive or serious:
+    # A thankful message may mention the problem it thanks for ("probleem is opgelost").
+    praise = found.get("intent_praise", ())
+    grateful = bool(praise) and sentiment >= _GRATEFUL
+    if (complaint and not grateful) or sentiment <= _NEGATIVE or angry or abusive or serious:
         return done("complaint", _evidence(text, complaint, "intent_complaint"))
 
     questions = _questions(text, toks, found.get("intent_question", ()), sentence_of)
     if questions or "?" in text:
         return done("question", _evidence(text, questions, "intent_question"))
 
-    praise = found.get("intent_praise", ())
     if praise and sentiment >= _PRAISE_SENTIMENT:
         return done("praise", _evidence(text, praise, "intent_praise"))
     return done("question", [])

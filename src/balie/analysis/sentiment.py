@@ -32,6 +32,7 @@ _NAMED_ANGER = 0.6
 _EXASPERATION = 0.3
 _FURTHER_WORD = 0.15
 _SHOUTING = 0.35
+_SHOUTING_ALL = 0.5  # a whole message in capitals is shouting on its own
 _SOME_CAPITALS = 0.2
 _EXCLAIM_MANY = 0.25  # "!!!"
 _EXCLAIM_TWO = 0.15  # "!!"
@@ -132,7 +133,9 @@ def assess(
 
     words = [t for t in toks if any(c.isalpha() for c in t.text)]
     shouted = [t for t in words if t.shouted]
-    if len(shouted) >= 2 and len(shouted) / len(words) >= 0.4:
+    if len(shouted) >= 3 and len(shouted) / len(words) >= 0.6:
+        anger += _SHOUTING_ALL
+    elif len(shouted) >= 2 and len(shouted) / len(words) >= 0.4:
         anger += _SHOUTING
     elif len(shouted) >= 3:
         anger += _SOME_CAPITALS

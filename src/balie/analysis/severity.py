@@ -43,6 +43,13 @@ _RELATIVE_AGED = re.compile(
 )
 
 
+_I_AM_AGED = re.compile(
+    r"\b(?:ik ben|i am|i'm|im)\s+(\d{2,3})\b"
+    r"(?!\s?(?:%|euro|eur|dollars?|pounds?|minuten|minutes|dagen|days|keer|times))",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class Assessment:
     severity: Severity
@@ -65,7 +72,7 @@ def _rules(text: str) -> list[Evidence]:
             out.append(
                 Evidence(m.start(), m.end(), "severity_high", "financial: large amount", m.group(0))
             )
-    for m in [*_AGE.finditer(text), *_RELATIVE_AGED.finditer(text)]:
+    for m in [*_AGE.finditer(text), *_RELATIVE_AGED.finditer(text), *_I_AM_AGED.finditer(text)]:
         if ELDERLY_AGE <= int(m.group(1)) <= 120:
             out.append(
                 Evidence(m.start(), m.end(), "severity_high", "vulnerable: elderly", m.group(0))
