@@ -368,3 +368,18 @@ def test_a_masked_swear_word_in_a_dutch_message_is_found() -> None:
     result = triage("wat een k*t bedrijf, nog steeds geen pakket")
     assert result.abusive
     assert "k*t" in _spans(result, "profanity")
+
+
+@pytest.mark.parametrize(
+    ("text", "abusive"),
+    [
+        ("Can you send a new dog bed?", False),
+        ("Heb je ook speelgoed voor een rat?", False),
+        ("Do you sell pig ears for dogs?", False),
+        ("You are such a pig", True),
+        ("jullie zijn echt varkens", True),
+        ("stelletje ratten!", True),
+    ],
+)
+def test_everyday_words_insult_only_when_said_to_someone(text: str, abusive: bool) -> None:
+    assert triage(text).abusive is abusive
