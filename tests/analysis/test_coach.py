@@ -402,8 +402,9 @@ def test_empty_draft_is_ok() -> None:
 
 
 def test_p99_under_five_milliseconds_per_call_on_a_typical_reply() -> None:
-    # A reply of about sixty words. Best of three rounds, so that other processes on a busy
-    # test machine do not decide the result; bench/ measures speed properly.
+    # A reply of about sixty words. CPU time of this thread, best of three rounds, so that
+    # other processes on a shared test machine do not decide the result; bench/ measures
+    # wall-clock speed properly.
     draft = (
         "Beste klant, dank voor uw bericht. Het spijt me dat uw bestelling niet op tijd kwam. "
         "Volgens ons beleid kunnen wij de verzendkosten helaas niet vergoeden, maar ik heb wel "
@@ -416,9 +417,54 @@ def test_p99_under_five_milliseconds_per_call_on_a_typical_reply() -> None:
     def p99() -> float:
         timings = []
         for _ in range(200):
-            start = time.perf_counter()
+            start = time.thread_time()
             coach(draft, context)
-            timings.append(time.perf_counter() - start)
+            timings.append(time.thread_time() - start)
         return sorted(timings)[197]
 
     assert min(p99() for _ in range(3)) < 0.005
+
+
+# The checks generalise beyond the examples in the issue: other ways agents say the same.
+@pytest.mark.parametrize(
+    ("draft", "kind"),
+    [
+        ("Relax, it's just a parcel.", "insult"),
+        ("As I've said twice now, the warranty has expired.", "insult"),
+        ("This happened because you didn't update the app.", "blame_customer"),
+        ("Next time, double-check the size chart.", "blame_customer"),
+        ("Dit komt doordat u de app niet heeft bijgewerkt.", "blame_customer"),
+        ("Well, isn't that lovely.", "sarcasm"),
+        ("Nou, dat is dan pech.", "sarcasm"),
+        ("This is handled by our fulfilment team, not customer service.", "internal_process"),
+        ("Onze richtlijnen staan dat niet toe.", "internal_process"),
+        ("Sorry dat u zich zo ergert.", "qualified_apology"),
+        ("Refunds are no longer possible after 14 days.", "refusal_without_alternative"),
+        ("Wij nemen geen geopende artikelen terug.", "refusal_without_alternative"),
+        ("The voucher is yours once you remove your one-star review.", "gag_clause"),
+        ("Wij betalen u terug als u er geen ruchtbaarheid aan geeft.", "gag_clause"),
+        ("Het bedrag van de gratis muis halen we van uw terugbetaling af.", "charge_for_fault"),
+    ],
+)
+def test_other_phrasings_are_caught(draft: str, kind: FlagKind) -> None:
+    assert kind in kinds(draft)
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        "I'm really sorry your blender arrived broken. I've sent a replacement today at no cost.",
+        "Sorry about the double charge, that was our mistake. I've refunded €24.95.",
+        "Unfortunately the blue one is sold out, but I can reserve the grey one for you.",
+        "I have escalated this to my supervisor, who will call you before 5pm today.",
+        "Sit back and relax: we will collect the old fridge on Monday.",
+        "Het spijt me echt dat het pakket zo laat was. Ik heb de verzendkosten teruggestort.",
+        "Helaas kan ik de bestelling niet meer annuleren, maar u kunt hem gratis retourneren.",
+        "U hoeft niet langer te wachten: de monteur komt morgen.",
+        "Dit kost u niets; de reparatie valt onder de garantie.",
+        "Ik heb u de factuur zojuist doorgestuurd.",
+        "Het is helemaal niet erg dat u het verkeerde maatje heeft besteld; ik ruil het gratis om.",
+    ],
+)
+def test_ordinary_good_replies_stay_ok_even_when_we_are_at_fault(draft: str) -> None:
+    assert coach(draft, OUR_FAULT).verdict == "ok"

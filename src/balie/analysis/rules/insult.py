@@ -1,7 +1,8 @@
 """insult: names, swearing and condescension aimed at the customer. Blocks the send.
 
 Reads the triage lexicons (``insults``, ``insults_addressed``, ``profanity``, owned by
-triage) and the coach's own ``coach_condescension`` ("calm down", "zoals ik al zei").
+triage) and the coach's own ``coach_condescension`` ("calm down", "zoals ik al zei") and
+``coach_condescension_opening`` ("Relax, ..." only when it opens a sentence).
 Runs on internal notes and record fields too (F2): staff words about customers leak.
 Insults inside quotation marks are still flagged: quoting is the easiest way to slip one
 into a record ("A**hole" Brown), and an agent has no need to repeat a customer's abuse.
@@ -50,10 +51,13 @@ def check(draft: Draft) -> list[Flag]:
     words = [h for h in names if not spans_overlap((h.start, h.end), own)]
     words += [h for h in curses if not spans_overlap((h.start, h.end), own + senses)]
     flags = [draft.flag("insult", h.start, h.end, draft.without(h.start, h.end)) for h in words]
-    flags += [
-        draft.flag("insult", h.start, h.end, h.entry.reason or None)
-        for h in draft.find("coach_condescension")
+    condescending = draft.find("coach_condescension")
+    condescending += [
+        h
+        for h in draft.find("coach_condescension_opening")
+        if draft.sentence_at(h.start)[0] == h.start
     ]
+    flags += [draft.flag("insult", h.start, h.end, h.entry.reason or None) for h in condescending]
     return flags
 
 
