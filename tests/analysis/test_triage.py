@@ -237,6 +237,9 @@ def test_g1_a_customer_who_boycotts_is_still_a_customer() -> None:
         ("My order arrived broken and nobody answers my emails", "complaint"),
         ("How do I change the delivery address for my order?", "question"),
         ("Thank you so much, the replacement works great 😊", "praise"),
+        ("How do I file a claim against your company?", "complaint"),
+        ("Super bedankt Lisa, het probleem is opgelost!", "praise"),
+        ("Hallo, hoe kan ik mijn abonnement opzeggen?", "question"),
     ],
 )
 def test_intent_of_ordinary_customer_messages(text: str, intent: str) -> None:

@@ -36,9 +36,7 @@ class Catalogue:
         self._by_initial: dict[str, list[_Indexed]] = {}
         for name, entries in lexicons:
             for entry in entries:
-                rest = frozenset(
-                    w for w in entry.words[1:] if w != GAP and not w.endswith("*")
-                )
+                rest = frozenset(w for w in entry.words[1:] if w != GAP and not w.endswith("*"))
                 item = _Indexed(name, entry, rest)
                 self._by_initial.setdefault(entry.words[0][:1], []).append(item)
                 first = entry.words[0]
