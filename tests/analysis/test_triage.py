@@ -386,3 +386,14 @@ def test_a_masked_swear_word_in_a_dutch_message_is_found() -> None:
 )
 def test_everyday_words_insult_only_when_said_to_someone(text: str, abusive: bool) -> None:
     assert triage(text).abusive is abusive
+
+
+@pytest.mark.parametrize("text", ["", "   ", "!!!", "Top :D", "İstanbul :d 😡"])
+def test_odd_input_gives_a_triage_with_spans_in_the_text(text: str) -> None:
+    result = triage(text)
+    for e in result.evidence:
+        assert text[e.start : e.end] == e.text
+
+
+def test_repeated_angry_emoji_are_anger() -> None:
+    assert triage("😡😡").anger
