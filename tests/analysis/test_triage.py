@@ -397,3 +397,20 @@ def test_odd_input_gives_a_triage_with_spans_in_the_text(text: str) -> None:
 
 def test_repeated_angry_emoji_are_anger() -> None:
     assert triage("😡😡").anger
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The fire brigade came because the tumble dryer caught fire",
+        "De brandweer moest komen omdat de droger in brand vloog",
+    ],
+)
+def test_the_fire_brigade_with_a_real_fire_is_still_critical(text: str) -> None:
+    assert triage(text).severity == "critical"
+
+
+def test_a_curse_is_no_illness() -> None:
+    result = triage("kanker service, nog steeds geen pakket")
+    assert result.abusive
+    assert result.severity == "normal"
