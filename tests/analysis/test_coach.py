@@ -361,6 +361,21 @@ def test_f2_staff_words_about_customers_are_blocked(text: str, span: str, sugges
     assert coaching.flags[0].suggestion == suggestion
 
 
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Customer was rude and called me an idiot; warned once.",
+        'Klant noemde ons "oplichters", waarschuwing gegeven.',
+    ],
+)
+def test_f2_a_note_may_record_the_customers_abuse(note: str) -> None:
+    assert coach(note, NOTE).verdict == "ok"
+
+
+def test_f2_but_a_reply_may_not_repeat_it() -> None:
+    assert coach("You called us idiots, which is not ok.").verdict == "block"
+
+
 def test_f2_notes_are_not_held_to_the_rules_for_talking_to_customers() -> None:
     note = "Klant belde boos, wil geld terug. Volgens ons beleid niet mogelijk, zei ik."
     assert coach(note, ReplyContext(internal=True, customer_upset=True)).verdict == "ok"
