@@ -14,7 +14,10 @@ import pytest
 
 from balie.analysis import coach as exported_coach
 from balie.analysis.coach import coach
+from balie.analysis.lexicon import LEXICON_DIR
 from balie.analysis.model import Coaching, FlagKind, ReplyContext
+from balie.analysis.rules import ALL
+from balie.analysis.rules.draft import DraftLanguage, messages
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 CALM = ReplyContext()
@@ -220,6 +223,17 @@ def test_d2_critical_dutch() -> None:
 
 def test_d2_an_unconditional_apology_in_a_critical_case_is_fine() -> None:
     draft = "I am so sorry your kitchen caught fire. A technician is on the way now."
+    assert coach(draft, CRITICAL).verdict == "ok"
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        "I am so sorry, that must have been a terrible experience. A technician is on his way.",
+        "Het spijt me enorm, wat een vreselijke ervaring. De monteur komt vandaag.",
+    ],
+)
+def test_d2_taking_the_harm_seriously_is_fine(draft: str) -> None:
     assert coach(draft, CRITICAL).verdict == "ok"
 
 
@@ -483,3 +497,22 @@ def test_other_phrasings_are_caught(draft: str, kind: FlagKind) -> None:
 )
 def test_ordinary_good_replies_stay_ok_even_when_we_are_at_fault(draft: str) -> None:
     assert coach(draft, OUR_FAULT).verdict == "ok"
+
+
+# The data a non-programmer edits: every list explains itself, every kind has its words.
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_every_coach_list_starts_with_a_comment_saying_what_belongs_in_it(language: str) -> None:
+    files = sorted((LEXICON_DIR / language).glob("coach_*.txt"))
+    assert len(files) >= 20
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith("# "), path.name
+        assert "belongs here" in text or "hoort hier" in text, path.name
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_every_flag_kind_has_an_explanation_and_a_suggestion(language: DraftLanguage) -> None:
+    words = messages(language)
+    for rule in ALL:
+        assert words[rule.kind]["explanation"].endswith(".")
+        assert words[rule.kind]["suggestion"]
