@@ -20,6 +20,7 @@ from balie.conversations import actions, queries
 from balie.conversations.rules import STATUSES
 from balie.customers.queries import customer_profile
 from balie.errors import BalieError, InvalidInput
+from balie.ids import IdPath, parse_id
 from balie.store.tables import Conversation, Customer, Message, Order
 from balie.web import directory
 from balie.web.i18n import DISPLAY_ZONE
@@ -32,7 +33,7 @@ POLL_SECONDS = 5
 Change = Callable[[Act, Conversation], Awaitable[object]]
 
 
-async def _timeline(act: Act, conversation_id: int) -> list[Message]:
+async def _timeline(act: Act, conversation_id: IdPath) -> list[Message]:
     messages: list[Message] = []
     while True:
         batch = await queries.messages_after(
@@ -46,7 +47,7 @@ async def _timeline(act: Act, conversation_id: int) -> list[Message]:
 async def _page(
     request: Request,
     caller: Caller,
-    conversation_id: int,
+    conversation_id: IdPath,
     *,
     error: BalieError | None = None,
     drafts: dict[str, str] | None = None,
@@ -91,7 +92,7 @@ async def _page(
 async def _change(
     request: Request,
     caller: Caller,
-    conversation_id: int,
+    conversation_id: IdPath,
     change: Change,
     *,
     drafts: dict[str, str] | None = None,
@@ -106,9 +107,10 @@ async def _change(
 
 
 def _agent_id(value: str, name: str) -> int:
-    if not value.isdigit():
+    agent_id = parse_id(value)
+    if agent_id is None:
         raise InvalidInput("Choose an agent.", field=name)
-    return int(value)
+    return agent_id
 
 
 def _snooze_until(value: str) -> dt.datetime | None:
@@ -125,14 +127,16 @@ def _snooze_until(value: str) -> dt.datetime | None:
 
 
 @router.get("/conversations/{conversation_id}")
-async def conversation_page(request: Request, conversation_id: int, caller: SignedIn) -> Response:
+async def conversation_page(
+    request: Request, conversation_id: IdPath, caller: SignedIn
+) -> Response:
     return await _page(request, caller, conversation_id)
 
 
 @router.get("/conversations/{conversation_id}/timeline")
 async def timeline_after(
     request: Request,
-    conversation_id: int,
+    conversation_id: IdPath,
     caller: SignedIn,
     after: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
@@ -157,7 +161,7 @@ async def timeline_after(
 
 
 @router.post("/conversations/{conversation_id}/reply")
-async def reply(request: Request, conversation_id: int, caller: SignedIn) -> Response:
+async def reply(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
     text = field(await checked_form(request), "text")
 
     async def send(act: Act, conversation: Conversation) -> None:
@@ -167,7 +171,7 @@ async def reply(request: Request, conversation_id: int, caller: SignedIn) -> Res
 
 
 @router.post("/conversations/{conversation_id}/note")
-async def note(request: Request, conversation_id: int, caller: SignedIn) -> Response:
+async def note(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
     text = field(await checked_form(request), "text")
 
     async def write(act: Act, conversation: Conversation) -> None:
@@ -177,7 +181,7 @@ async def note(request: Request, conversation_id: int, caller: SignedIn) -> Resp
 
 
 @router.post("/conversations/{conversation_id}/status")
-async def status(request: Request, conversation_id: int, caller: SignedIn) -> Response:
+async def status(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
     form = await checked_form(request)
     new_status = field(form, "status")
     until_text = field(form, "snoozed_until")
@@ -193,7 +197,7 @@ async def status(request: Request, conversation_id: int, caller: SignedIn) -> Re
 
 
 @router.post("/conversations/{conversation_id}/tags")
-async def tags(request: Request, conversation_id: int, caller: SignedIn) -> Response:
+async def tags(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
     text = field(await checked_form(request), "tags")
     wanted = [t for t in text.replace(",", " ").split() if t]
 
@@ -204,7 +208,7 @@ async def tags(request: Request, conversation_id: int, caller: SignedIn) -> Resp
 
 
 @router.post("/conversations/{conversation_id}/assign")
-async def assign(request: Request, conversation_id: int, caller: SignedIn) -> Response:
+async def assign(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
     choice = field(await checked_form(request), "owner_id")
 
     async def set_owner(act: Act, conversation: Conversation) -> None:
@@ -215,7 +219,7 @@ async def assign(request: Request, conversation_id: int, caller: SignedIn) -> Re
 
 
 @router.post("/conversations/{conversation_id}/handover")
-async def hand_over(request: Request, conversation_id: int, caller: SignedIn) -> Response:
+async def hand_over(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
     form = await checked_form(request)
     to_agent, handover_note = field(form, "to_agent_id"), field(form, "note")
 
@@ -233,7 +237,9 @@ async def hand_over(request: Request, conversation_id: int, caller: SignedIn) ->
 
 
 @router.post("/handovers/{handover_id}/{decision}")
-async def decide(request: Request, handover_id: int, decision: str, caller: SignedIn) -> Response:
+async def decide(
+    request: Request, handover_id: IdPath, decision: str, caller: SignedIn
+) -> Response:
     await checked_form(request)
     if decision not in ("accept", "decline"):
         raise InvalidInput("A hand-over is accepted or declined.")
