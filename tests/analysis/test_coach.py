@@ -196,7 +196,7 @@ def test_d1_a_calm_customer_needs_no_apology() -> None:
         ("We apologise for any inconvenience caused.", "any inconvenience"),
         ("Sorry, but that is how it works.", "Sorry, but"),
         ("I'm sorry you feel that way.", "sorry you feel"),
-        ("We apologise if you were upset.", "apologise if"),
+        ("We apologise if you were upset.", "apologise if you were upset"),
         ("Excuses voor het eventuele ongemak.", "eventuele ongemak"),
         ("Sorry, maar zo werkt het.", "Sorry, maar"),
         ("Het spijt me dat u zich zo voelt.", "spijt me dat u zich zo voelt"),
@@ -516,3 +516,42 @@ def test_every_flag_kind_has_an_explanation_and_a_suggestion(language: DraftLang
     for rule in ALL:
         assert words[rule.kind]["explanation"].endswith(".")
         assert words[rule.kind]["suggestion"]
+
+
+@pytest.mark.parametrize(
+    ("draft", "kind"),
+    [
+        ("Je had de handleiding beter moeten lezen.", "blame_customer"),
+        ("You clearly didn't read the instructions.", "blame_customer"),
+        ("That's what happens when you don't read the small print.", "blame_customer"),
+        ("I've explained this three times already.", "insult"),
+        ("Hoe vaak moet ik het nog uitleggen?", "insult"),
+        ("Oh wat leuk, weer een klacht.", "sarcasm"),
+        ("Per company procedure, I have to escalate this.", "internal_process"),
+        ("Dat is niet onze afdeling.", "internal_process"),
+        ("Excuses voor het ongemak, maar dit valt buiten de garantie.", "qualified_apology"),
+        (
+            "Mocht u hier last van hebben gehad, dan bieden wij onze excuses aan.",
+            "qualified_apology",
+        ),
+        ("We apologize that you were unhappy with our service.", "qualified_apology"),
+        ("Dat gaan we niet doen.", "refusal_without_alternative"),
+        ("We can't help you with that.", "refusal_without_alternative"),
+        ("Als u belooft geen recensie te schrijven, krijgt u 50 euro.", "gag_clause"),
+        ("We'll refund you after you sign the attached confidentiality form.", "gag_clause"),
+    ],
+)
+def test_still_other_phrasings_are_caught(draft: str, kind: FlagKind) -> None:
+    assert kind in kinds(draft)
+
+
+@pytest.mark.parametrize(
+    ("draft", "context"),
+    [
+        ("Retourkosten: €6,95, te voldoen door de klant.", OUR_FAULT),
+        ("U ontvangt het aankoopbedrag minus €10 administratiekosten.", OUR_FAULT),
+        ("We'll refund you minus the shipping.", OUR_FAULT),
+    ],
+)
+def test_charges_in_other_words_when_we_are_at_fault(draft: str, context: ReplyContext) -> None:
+    assert kinds(draft, context) == {"charge_for_fault"}
