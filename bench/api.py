@@ -319,6 +319,8 @@ def measure(
     headers: dict[str, str],
     check: loadgen.Check | None = None,
 ) -> dict[str, Any]:
+    # The machine is shared: the load average beside each figure shows how busy it was.
+    load_before = os.getloadavg()[0]
     cpu_before = server.tree_cpu_seconds(pid)
     result = asyncio.run(
         loadgen.run(
@@ -339,6 +341,8 @@ def measure(
     record = {
         **base,
         **result,
+        "loadavg_1m_before": round(load_before, 2),
+        "loadavg_1m_after": round(os.getloadavg()[0], 2),
         # Server CPU per successful request: what the work costs, apart from waiting.
         "server_cpu_s": round(server_cpu, 2),
         "server_cpu_ms_per_request": (
@@ -616,6 +620,7 @@ def machine(versions: str) -> dict[str, Any]:
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
         "balie_commit": server.source_state(),
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
         "peer": versions,
     }
 
