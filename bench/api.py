@@ -162,6 +162,11 @@ def search_paths() -> list[str]:
     return ["/api/v1/search?" + urlencode({"q": q}) for q in corpus.SEARCH_QUERIES]
 
 
+def shifted(make: loadgen.RequestMaker, offset: int) -> loadgen.RequestMaker:
+    """Request i of a later round is request offset + i: every round sends new bodies."""
+    return lambda i: make(offset + i)
+
+
 def cycle(paths: list[str]) -> loadgen.RequestMaker:
     return lambda i: loadgen.Request("GET", paths[i % len(paths)])
 
@@ -234,7 +239,7 @@ def _pg(sql: str) -> None:
     import psycopg
 
     with psycopg.connect(PG_ADMIN, autocommit=True) as con:
-        con.execute(sql)  # type: ignore[arg-type]  # names below are ours, not input
+        con.execute(sql)  # database names come from this script, never from input
 
 
 def _pg_exists(name: str) -> bool:
@@ -381,7 +386,7 @@ def create_phase(ctx: Context, backend: str, versions: str) -> None:
     url, token, how = fresh_balie(ctx, backend)
     with contextlib.ExitStack() as stack:
         ours = stack.enter_context(server.serving(url, work, ctx.port, work / "serve-create.log"))
-        systems: list[tuple[dict[str, Any], int, int, dict[str, str], Any]] = [
+        systems: list[tuple[dict[str, Any], int, int, dict[str, str], loadgen.RequestMaker]] = [
             (
                 {
                     "system": "balie",
@@ -425,7 +430,7 @@ def create_phase(ctx: Context, backend: str, versions: str) -> None:
                         pid=pid,
                         port=port,
                         label=f"create-c{concurrency}",
-                        make=lambda i, make=make, offset=offset: make(offset + i),
+                        make=shifted(make, offset),
                         count=count,
                         concurrency=concurrency,
                         headers=headers,

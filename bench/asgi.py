@@ -10,4 +10,5 @@ from balie.settings import Settings
 
 
 def create() -> FastAPI:
-    return create_app(Settings())
+    app: FastAPI = create_app(Settings())
+    return app

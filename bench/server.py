@@ -75,7 +75,7 @@ async def _fallback_setup(url: str) -> str:
             token = await create_token(act, agent_email=ADMIN_EMAIL, name="bench")
     finally:
         await db.dispose()
-    return token
+    return str(token)
 
 
 def setup(url: str, data_dir: Path) -> tuple[str, str]:
