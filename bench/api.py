@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -210,10 +211,17 @@ def agent_ids_sqlite(path: Path) -> list[int]:
 def prepared_sqlite(plan: Plan, cache_dir: Path, work: Path) -> tuple[str, str, dict[str, Any]]:
     """A preloaded SQLite file copied from the cache (built on the first run)."""
     cache_dir.mkdir(parents=True, exist_ok=True)
-    key = fingerprint(plan)
-    cached, meta_path = cache_dir / f"sqlite-{key}.db", cache_dir / f"sqlite-{key}.json"
+    size, key = plan.conversations, fingerprint(plan)
+    stem = f"sqlite-{size}-{key}"
+    cached, meta_path = cache_dir / f"{stem}.db", cache_dir / f"{stem}.json"
     if not (cached.exists() and meta_path.exists()):
-        building = cache_dir / f"sqlite-{key}.building"
+        # A cache of the same size with another key is stale (schema or generator changed).
+        for old in cache_dir.glob(f"sqlite-{size}-*"):
+            if old.is_dir():
+                shutil.rmtree(old)
+            else:
+                old.unlink()
+        building = cache_dir / f"{stem}.building"
         building.mkdir(parents=True, exist_ok=True)
         db = building / "balie.db"
         for suffix in ("", "-wal", "-shm"):
@@ -225,6 +233,7 @@ def prepared_sqlite(plan: Plan, cache_dir: Path, work: Path) -> tuple[str, str, 
         )
         meta = {"token": token, "setup": how, "preload": result, "agents": agent_ids_sqlite(db)}
         db.replace(cached)
+        shutil.rmtree(building)
         meta_path.write_text(json.dumps(meta))
     else:
         log(f"sqlite: using the cached preload {cached}")
@@ -250,6 +259,14 @@ def _pg_exists(name: str) -> bool:
     return row is not None
 
 
+def _pg_names(pattern: str) -> list[str]:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as con:
+        rows = con.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [pattern])
+        return [str(r[0]) for r in rows]
+
+
 def fresh_postgres(name: str) -> str:
     _pg(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     _pg(f"CREATE DATABASE {name}")
@@ -260,9 +277,16 @@ def prepared_postgres(plan: Plan, cache_dir: Path, work: Path) -> tuple[str, str
     """A preloaded database cloned from a cached template database (built once)."""
     import psycopg
 
-    key = fingerprint(plan)
-    template, meta_path = f"balie_bench_cache_{key}", cache_dir / f"postgres-{key}.json"
+    size, key = plan.conversations, fingerprint(plan)
+    template = f"balie_bench_cache_{size}_{key}"
+    meta_path = cache_dir / f"postgres-{size}-{key}.json"
     if not (_pg_exists(template) and meta_path.exists()):
+        # Templates of the same size with another key are stale: drop them and their notes
+        # (in LIKE, \\_ is a literal underscore).
+        for old in _pg_names(f"balie\\_bench\\_cache\\_{size}\\_%"):
+            _pg(f"DROP DATABASE IF EXISTS {old} WITH (FORCE)")
+        for old_meta in cache_dir.glob(f"postgres-{size}-*.json"):
+            old_meta.unlink()
         url = fresh_postgres(template)
         token, how = server.setup(url, work / "pg-setup")
         log(f"postgres: preloading {plan.conversations:,} conversations, {plan.messages:,} msgs")
