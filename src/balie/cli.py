@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -20,9 +21,13 @@ app = typer.Typer(help="Balie: live chat and e-mail in one agent inbox.", no_arg
 agent_app = typer.Typer(help="Manage agents.", no_args_is_help=True)
 token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+analyze_app = typer.Typer(
+    help="Run the guardrails on JSON lines from standard input.", no_args_is_help=True
+)
 app.add_typer(agent_app, name="agent")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
+app.add_typer(analyze_app, name="analyze")
 
 T = TypeVar("T")
 
@@ -177,3 +182,29 @@ def audit_verify() -> None:
         typer.echo(f"audit log NOT intact: {problem}", err=True)
         raise typer.Exit(1)
     typer.echo(f"audit log intact: {checked} entries")
+
+
+def _analyze(kind: Literal["message", "reply"]) -> None:
+    from balie.analysis.contract import answer_lines
+
+    failed = 0
+    for answer, ok in answer_lines(sys.stdin, kind):
+        failed += not ok
+        sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    if failed:
+        typer.echo(f"balie: {failed} line(s) could not be analysed", err=True)
+        raise typer.Exit(1)
+
+
+@analyze_app.command("message")
+def analyze_message() -> None:
+    """Triage: {"id", "text"} per line in; language, sentiment, anger, abusive, severity,
+    intent, wants_human and evidence per line out."""
+    _analyze("message")
+
+
+@analyze_app.command("reply")
+def analyze_reply() -> None:
+    """Coach: {"id", "text", "context", "now"} per line in; verdict, flags and promises out."""
+    _analyze("reply")

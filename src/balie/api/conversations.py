@@ -138,6 +138,8 @@ async def create_message(conversation_id: int, body: MessageCreate, caller: Agen
             html=body.html,
             internal=body.internal,
             client_id=body.client_id,
+            override_id=body.override_id,
+            override_reason=body.override_reason,
         )
     return MessageOut.of(message)
 
