@@ -68,7 +68,12 @@ def _environment(language: str, translations: gettext.GNUTranslations) -> Enviro
     def day(date: dt.date) -> str:
         return format_date(date, "medium", locale=language)
 
+    def due(moment: dt.datetime) -> str:
+        """When a promise falls due: the weekday helps more than the date ("Tue 12:00")."""
+        return format_datetime(moment, "EEE d MMM HH:mm", tzinfo=DISPLAY_ZONE, locale=language)
+
     env.filters["when"] = when
+    env.filters["due"] = due
     env.filters["day"] = day
     env.filters["ago"] = ago
     return env

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from balie.conversations import queries
 from balie.conversations.rules import CHANNELS, SEVERITIES, STATUSES
 from balie.errors import InvalidInput
-from balie.web import directory
+from balie.web import coach, directory
 from balie.web.pages import PageRoute, SignedIn, render
 
 router = APIRouter(route_class=PageRoute)
@@ -73,6 +73,12 @@ async def inbox(
             "names": await directory.agent_names(act.session),
             "colleagues": await directory.colleagues(act.session),
             "teams": await directory.teams(act.session),
+            # Texts the coach blocked that an agent asks to send anyway: a supervisor's call.
+            "override_requests": (
+                await coach.pending_requests(request, act.session)
+                if act.actor.role in ("supervisor", "admin")
+                else []
+            ),
         }
     chosen = {
         "status": status,
