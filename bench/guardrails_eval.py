@@ -579,6 +579,12 @@ def markdown(rep: Report, summary: dict[str, Any]) -> str:
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     for s in rep.skipped:
         lines.append(f"| {s['dataset']} | skipped: {s['skipped']} | | | | | | | | |")
+    by_lang = [r for r in rep.results if "f1_by_language" in r]
+    if by_lang:
+        lines += ["", "Reply flags, F1 by language:", "", "| flag | nl | en |", "|---|---:|---:|"]
+        for r in by_lang:
+            f1 = r["f1_by_language"]
+            lines.append(f"| {r['label']} | {_fmt(f1['nl'])} | {_fmt(f1['en'])} |")
     keys = (
         "critical_recall",
         "high_recall",

@@ -46,7 +46,8 @@ def tokens(text: str) -> list[Token]:
         raw = m.group()
         letters = [c for c in raw if c.isalpha()]
         if not letters:
-            norm = GRAWLIX if len(raw) >= 3 and not raw.isdigit() else raw
+            # Symbols only: "0-9", "5-3" and phone numbers are numbers, not swearing.
+            norm = GRAWLIX if len(raw) >= 3 and not any(c.isdigit() for c in raw) else raw
         else:
             norm = fold(raw)
         shouted = len(letters) >= 3 and all(c.isupper() for c in letters)
