@@ -20,7 +20,7 @@ from tests.test_web_support import log_in, open_conversation, page_csrf, web_cli
 ABUSIVE = "Jullie zijn een stelletje oplichters, kankerlijers!!"
 CRITICAL = "De elektrische deken vatte vlam, mijn kind heeft brandwonden!"
 INSULT_REPLY = "Luister eens, idioot, lees gewoon de handleiding."
-CALM_REPLY = "Wat vervelend, excuses! Ik stuur vandaag nog een nieuw exemplaar."
+CALM_REPLY = "Wat vervelend, excuses! Fijn dat u het meldt."
 
 
 def _text(page: str) -> str:
@@ -113,7 +113,7 @@ async def test_an_agent_masks_swearing_and_the_choice_is_audited(
         assert r.status_code == 303 and r.headers["location"] == page
         masked = (await browser.get(page)).text
         assert "kankerlijers" not in masked and "oplichters" not in masked
-        assert "k**********" in masked and "Jullie zijn een stelletje" in masked
+        assert "Jullie zijn een s******** o*********, k***********!!" in masked
         assert 'aria-pressed="true"' in masked
 
         await browser.post("/settings/mask-profanity", data={"csrf": csrf, "on": "0"})
@@ -168,7 +168,7 @@ async def test_the_coach_panel_flags_a_draft_as_the_agent_types(
     assert re.search(r'<q class="coach-words">idioot</q>', blocked.text)
     assert 'class="coach-suggestion"' in blocked.text
     assert "Internal process talk" in _text(warned.text) and "coach-warn" in warned.text
-    assert "Promise: “morgen voor 12:00" in _text(promised.text)
+    assert re.search(r"Promise: “[^”]*morgen voor 12:00[^”]*”", _text(promised.text))
     assert re.search(r"→ due \w{3} \d+ \w{3} \d\d:\d\d", _text(promised.text))
     assert empty.status_code == 200 and empty.text.strip() == ""
     assert "Will not be sent." in _text(in_note.text)

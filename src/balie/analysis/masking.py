@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-MASKED_LABELS = frozenset({"profanity", "insult", "insults", "abusive"})
+# The evidence labels triage gives swear words and insults. Threats are not masked: an
+# agent must read a threat as it was written.
+MASKED_LABELS = frozenset({"profanity", "insult"})
 
 
 def mask(text: str, evidence: Iterable[dict[str, Any]]) -> str:

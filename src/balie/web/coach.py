@@ -70,18 +70,35 @@ def _due(value: Any) -> dt.datetime | None:
 
 
 def _segments(text: str, flags: list[FlagView], spans: list[tuple[int, int]]) -> list[Any]:
+    """Shortest spans first, so a narrow insult is marked even inside a wider flag."""
+    chosen: list[tuple[int, int, int]] = []
+    for flag, (start, end) in sorted(
+        zip(flags, spans, strict=True), key=lambda x: (x[1][1] - x[1][0], x[1][0])
+    ):
+        if not flag.words:
+            continue
+        if all(end <= s or e <= start for s, e, _ in chosen):
+            chosen.append((start, end, flag.number))
     pieces: list[tuple[str, int | None]] = []
     at = 0
-    for flag, (start, end) in sorted(zip(flags, spans, strict=True), key=lambda x: x[1]):
-        if not 0 <= start < end <= len(text) or start < at:
-            continue  # no span, or overlapping a span already marked
+    for start, end, number in sorted(chosen):
         if start > at:
             pieces.append((text[at:start], None))
-        pieces.append((text[start:end], flag.number))
+        pieces.append((text[start:end], number))
         at = end
     if at < len(text):
         pieces.append((text[at:], None))
     return pieces
+
+
+def _flagged_words(text: str, start: int, end: int) -> str:
+    """The flagged part of the draft; nothing when the flag is about the whole text (no
+    apology anywhere), where marking every word would point at nothing."""
+    if not 0 <= start < end <= len(text):
+        return ""
+    if not text[:start].strip() and not text[end:].strip():
+        return ""
+    return text[start:end]
 
 
 def panel(text: str, coaching: dict[str, Any], box: str) -> Panel:
@@ -91,7 +108,7 @@ def panel(text: str, coaching: dict[str, Any], box: str) -> Panel:
     spans: list[tuple[int, int]] = []
     for number, f in enumerate(coaching.get("flags", []), start=1):
         start, end = int(f.get("start", 0)), int(f.get("end", 0))
-        words = text[start:end] if 0 <= start < end <= len(text) else ""
+        words = _flagged_words(text, start, end)
         flags.append(
             FlagView(
                 number,

@@ -4,6 +4,7 @@ text itself with swear words masked for agents who asked for that."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,8 +14,8 @@ from balie.store.tables import Message
 # Which evidence labels explain which badge. Triage's labels are lexicon names, so a
 # badge also takes any label that starts with one of its prefixes.
 _BADGE_LABELS: dict[str, tuple[str, ...]] = {
-    "abusive": ("insult", "profanity", "threat", "abusive"),
-    "angry": ("anger", "angry"),
+    "abusive": ("insult", "profanity", "threat"),
+    "angry": ("anger", "shouting"),
     "severity": ("severity",),
     "wants_human": ("wants_human",),
 }
@@ -56,6 +57,21 @@ def _belongs(label: str, badge: str) -> bool:
     return label.startswith(_BADGE_LABELS[badge])
 
 
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _masked_reason(reason: str, words: str) -> str:
+    """A lexicon's reason may quote the insult ("stelletje oplichters"): its words that
+    also occur in the flagged span are masked like the span."""
+    said = {w.lower()[:4] for w in _WORD.findall(words) if len(w) >= 3}
+    spans = [
+        {"label": "insult", "start": m.start(), "end": m.end()}
+        for m in _WORD.finditer(reason)
+        if len(m.group()) >= 3 and m.group().lower()[:4] in said
+    ]
+    return mask(reason, spans)
+
+
 def shown(message: Message, *, mask_profanity: bool) -> Shown:
     triage = message.triage if message.author_kind == "customer" else None
     if not triage:
@@ -65,12 +81,15 @@ def shown(message: Message, *, mask_profanity: bool) -> Shown:
     reasons = []
     for e in evidence:
         label, start, end = str(e.get("label", "")), e.get("start"), e.get("end")
-        words = str(e.get("text", ""))
+        written = str(e.get("text", ""))
+        reason = str(e.get("reason") or label)
+        words = written
         if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
             words = text[start:end]  # the masked form when masking is on
-        elif mask_profanity and label in MASKED_LABELS:
+        if mask_profanity and label in MASKED_LABELS:
             words = mask(words, [{"label": label, "start": 0, "end": len(words)}])
-        reasons.append(Reason(label, words, str(e.get("reason") or label)))
+            reason = _masked_reason(reason, written)
+        reasons.append(Reason(label, words, reason))
     wanted = []
     if triage.get("abusive"):
         wanted.append(("abusive", "abusive"))
