@@ -115,6 +115,8 @@ async def test_an_agent_masks_swearing_and_the_choice_is_audited(
         assert "kankerlijers" not in masked and "oplichters" not in masked
         assert "Jullie zijn een s******** o*********, k***********!!" in masked
         assert 'aria-pressed="true"' in masked
+        polled = (await browser.get(f"{page}/timeline?after=0")).text  # new messages, too
+        assert "k***********" in polled and "kankerlijers" not in polled
 
         await browser.post("/settings/mask-profanity", data={"csrf": csrf, "on": "0"})
         assert "kankerlijers" in (await browser.get(page)).text
