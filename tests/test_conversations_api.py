@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from balie.store.database import Database
 from tests.conftest import MakeAgent, Person, new_conversation, snapshot
@@ -122,13 +123,13 @@ async def test_status_changes_follow_the_rules(agent: Person, db: Database) -> N
 
 
 async def test_a_customer_writing_again_reopens(agent: Person, db: Database) -> None:
-    from balie.act import Act, Actor, utcnow
+    from balie.act import SYSTEM, Act, utcnow
     from balie.conversations.actions import add_message, get_visible
 
     cid = (await _create(agent))["id"]
     await agent.client.patch(f"{API}/conversations/{cid}", json={"status": "resolved"})
     async with db.writing() as session:
-        act = Act(session, Actor("system"), utcnow())
+        act = Act(session, SYSTEM, utcnow())
         conversation = await get_visible(act, int(cid))  # type: ignore[call-overload]
         await add_message(
             act, conversation, text="Hij lekt wéér", internal=False, author_kind="customer"
@@ -247,3 +248,74 @@ async def test_without_a_valid_token_nothing_is_served(anon: object, db: Databas
     )
     assert r.status_code == 401
     assert (await snapshot(db))["conversations"] == []
+
+
+async def test_absurd_ids_times_and_characters_get_clear_errors(
+    agent: Person, supervisor: Person, db: Database
+) -> None:
+    import base64
+    import json
+
+    cid = (await _create(agent))["id"]
+    huge = "99999999999999999999"
+    naive_cursor = base64.urlsafe_b64encode(json.dumps(["2026-01-01T00:00:00", 5]).encode())
+    huge_cursor = base64.urlsafe_b64encode(
+        json.dumps(["2026-01-01T00:00:00+00:00", int(huge)]).encode()
+    )
+    before = await snapshot(db)
+    cases = [
+        ("get", f"{API}/conversations/{huge}", None, None, 422),
+        ("get", f"{API}/conversations", {"customer_id": huge}, None, 422),
+        ("get", f"{API}/conversations", {"team_id": huge}, None, 422),
+        ("get", f"{API}/conversations", {"owner": huge}, None, 422),
+        ("get", f"{API}/conversations", {"cursor": naive_cursor.decode()}, None, 422),
+        ("get", f"{API}/conversations", {"cursor": huge_cursor.decode()}, None, 422),
+        ("get", f"{API}/conversations/{cid}/messages", {"after": huge}, None, 422),
+        ("post", f"{API}/handovers/{huge}/accept", None, None, 422),
+        ("patch", f"{API}/conversations/{cid}", None, {"owner_id": int(huge)}, 422),
+        ("post", f"{API}/conversations/{cid}/handovers", None, {"to_agent_id": int(huge)}, 422),
+        ("post", f"{API}/conversations", None, new_conversation(inbox_id=int(huge)), 422),
+        (
+            "patch",
+            f"{API}/conversations/{cid}",
+            None,
+            {"status": "snoozed", "snoozed_until": "2030-01-01T00:00:00"},
+            422,
+        ),
+        ("post", f"{API}/conversations/{cid}/messages", None, {"text": "hallo\u0000daar"}, 422),
+        ("post", f"{API}/conversations", None, new_conversation(subject="kapot\u0000"), 422),
+    ]
+    for method, url, params, body, status in cases:
+        r = await supervisor.client.request(method, url, params=params, json=body)
+        assert r.status_code == status, (method, url, params, body, r.status_code, r.text[:200])
+        assert r.headers["content-type"] == "application/problem+json"
+    assert await snapshot(db) == before
+
+
+async def test_an_oversized_chunked_body_gets_413_too(agent: Person, db: Database) -> None:
+    before = await snapshot(db)
+
+    async def chunks() -> Any:
+        for _ in range(12):
+            yield b"x" * 100_000
+
+    r = await agent.client.post(
+        f"{API}/conversations", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 413 and r.json()["code"] == "too_large"
+    assert await snapshot(db) == before
+
+
+async def test_a_small_chunked_body_is_read_as_usual(agent: Person) -> None:
+    import json
+
+    body = json.dumps(new_conversation()).encode()
+
+    async def chunks() -> Any:
+        yield body[:20]
+        yield body[20:]
+
+    r = await agent.client.post(
+        f"{API}/conversations", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 201

@@ -125,3 +125,26 @@ async def test_every_api_route_refuses_anonymous_callers(
         r = await anon.request(method, path, json={})
         assert r.status_code == 401, (method, path, r.status_code)
     assert await snapshot(db) == before
+
+
+async def test_an_unforeseen_error_is_a_problem_document_with_the_request_id(
+    settings: Settings, db: Database
+) -> None:
+    from balie.app import create_app
+
+    app = create_app(settings, db)
+
+    @app.get("/api/v1/boom")
+    async def boom() -> None:
+        raise RuntimeError("kaboom")
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+        base_url="http://balie.test",
+    ) as client:
+        r = await client.get("/api/v1/boom", headers={"X-Request-ID": "rid-42"})
+    assert r.status_code == 500
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.headers["x-request-id"] == "rid-42"
+    assert "script-src 'self'" in r.headers["content-security-policy"]
+    assert r.json()["request_id"] == "rid-42" and "kaboom" not in r.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, true
 
 from balie.act import CLI, Act, utcnow
 from balie.agents.actions import create_inbox, create_team
@@ -146,6 +146,30 @@ async def test_hidden_better_matches_do_not_crowd_out_what_the_agent_may_see(
     assert [m["conversation_id"] for m in found["messages"]] == [visible["id"]]
 
 
+async def test_many_newer_hidden_matches_do_not_hide_an_older_visible_one(
+    db: Database, make_agent: MakeAgent, supervisor: Person, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from balie.search import query
+
+    # Only the newest few matches are ranked (a speed measure); the ones the agent may not
+    # see must not use up that window.
+    monkeypatch.setattr(query, "RANKED_NEWEST", 3)
+    sales = await _inbox_of(db, "Verkoop")
+    outsider = await make_agent("agent", team="Retouren")
+    visible = await _open(supervisor, "Vraag over mijn bestelling van vorige week.")
+    for n in range(6):
+        await _open(
+            supervisor,
+            "Nog een bestelling.",
+            inbox_id=sales,
+            customer={"email": f"v{n}@example.nl"},
+        )
+
+    found = await _search(outsider, "bestelling")
+
+    assert [m["conversation_id"] for m in found["messages"]] == [visible["id"]]
+
+
 async def test_customers_are_found_by_name_and_address(agent: Person, supervisor: Person) -> None:
     sanne = await _open(
         agent, "Hallo", customer={"name": "Sanne <b>de</b> Vries", "email": "sanne@example.nl"}
@@ -223,8 +247,8 @@ async def test_postgres_search_uses_the_full_text_indexes(db: Database) -> None:
     async with db.reading() as session:
         await session.execute(text("SET LOCAL enable_seqscan = off"))
         plans = []
-        for window in (message_window, customer_window):
-            statement = select(window(20, 0)).compile(
+        for window in (message_window(true(), 20), customer_window(20, 0)):
+            statement = select(window).compile(
                 dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
             )
             rows = await session.execute(text(f"EXPLAIN {statement}"))

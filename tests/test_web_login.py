@@ -128,3 +128,24 @@ async def test_after_login_only_local_paths_are_followed(app: Any, make_agent: M
             page = await browser.get("/")
         r = await browser.get("/login?next=/customers/1")
         assert r.headers["location"] == "/customers/1"
+
+
+async def test_parallel_guesses_cannot_outrun_the_limit(app: Any, make_agent: MakeAgent) -> None:
+    import asyncio
+
+    from tests.test_web_support import csrf_of
+
+    person = await make_agent("agent")  # the test settings allow 3 failures per window
+    async with web_client(app) as browser:
+        token = csrf_of((await browser.get("/login")).text)
+        form = {"email": person.email, "password": "guess", "csrf": token, "next": "/"}
+        answers = await asyncio.gather(*(browser.post("/login", data=form) for _ in range(12)))
+    codes = sorted(r.status_code for r in answers)
+    assert codes.count(401) == 3 and codes.count(429) == 9
+
+
+async def test_a_good_log_in_does_not_use_up_an_attempt(app: Any, make_agent: MakeAgent) -> None:
+    person = await make_agent("agent")
+    for _ in range(4):
+        async with web_client(app) as browser:
+            assert (await log_in(browser, person.email)).status_code == 303

@@ -21,8 +21,9 @@ class Actor:
     """Who is acting: an agent (with role and team), the system, or the command line."""
 
     kind: str  # "agent" | "system" | "cli"
-    id: int | None = None
-    role: str = "admin"
+    id: int | None
+    # No default: an actor whose role was forgotten must not silently see everything.
+    role: str
     team_id: int | None = None
 
     @property
@@ -30,8 +31,9 @@ class Actor:
         return f"{self.kind}:{self.id}" if self.id is not None else self.kind
 
 
-SYSTEM = Actor("system")
-CLI = Actor("cli")
+# Balie itself and the operator at the command line act with full rights.
+SYSTEM = Actor("system", None, "admin")
+CLI = Actor("cli", None, "admin")
 
 
 @dataclass(frozen=True)

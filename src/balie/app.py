@@ -92,7 +92,9 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         title="Balie",
         version=__version__,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        # Swagger UI needs a CDN and inline scripts, which the CSP forbids; the
+        # OpenAPI document itself is published.
+        docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )

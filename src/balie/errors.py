@@ -73,6 +73,12 @@ class TooLarge(BalieError):
     title = "Request too large"
 
 
+class InternalError(BalieError):
+    status = 500
+    code = "internal_error"
+    title = "Internal error"
+
+
 class TooManyRequests(BalieError):
     status = 429
     code = "too_many_requests"

@@ -13,6 +13,9 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from balie.errors import InternalError
+from balie.security import send_problem
+
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
 
@@ -85,16 +88,28 @@ class RequestContext:
         token = request_id.set(rid)
         status = 500
         started = time.perf_counter()
+        response_started = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, response_started = message["status"], True
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Anything unforeseen: logged as JSON with the request id, answered as a
+            # problem document with the id to quote, never a bare traceback page.
+            self.log.exception("unhandled error", extra={"fields": {"path": scope["path"]}})
+            if response_started:
+                raise
+            error = InternalError(
+                f"Something went wrong on our side. Quote request id {rid} when you report it.",
+                request_id=rid,
+            )
+            await send_problem(send_with_id, error, scope)
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")

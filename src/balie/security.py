@@ -6,7 +6,7 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from balie.errors import TooLarge
+from balie.errors import BalieError, TooLarge
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -51,39 +51,62 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._refuse(scope, send)
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            if not declared.isdigit() or int(declared) > self.max_bytes:
+                await self._refuse(scope, send)
+                return
+            await self.app(scope, receive, send)
             return
-        # Chunked bodies have no length up front: count as they arrive.
+        if b"transfer-encoding" not in headers:
+            await self.app(scope, receive, send)
+            return
+        # A chunked body has no length up front: read it (at most the limit) before the
+        # handler runs, so an oversized one gets the same 413, then hand it on whole.
+        chunks: list[bytes] = []
         seen = 0
-
-        async def counted() -> Message:
-            nonlocal seen
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise TooLarge(f"Request bodies are limited to {self.max_bytes} bytes.")
-            return message
+            if message["type"] != "http.request":
+                return  # the client went away; nothing to answer
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > self.max_bytes:
+                await self._refuse(scope, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        replayed = False
 
-        await self.app(scope, counted, send)
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
-        body = json.dumps(
-            TooLarge(f"Request bodies are limited to {self.max_bytes} bytes.").problem(
-                scope["path"]
-            )
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                    *HEADERS,
-                ],
-            }
+        await send_problem(
+            send, TooLarge(f"Request bodies are limited to {self.max_bytes} bytes."), scope
         )
-        await send({"type": "http.response.body", "body": body})
+
+
+async def send_problem(send: Send, error: BalieError, scope: Scope) -> None:
+    """A problem+json response sent straight from middleware, security headers included."""
+    body = json.dumps(error.problem(scope.get("path"))).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": error.status,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+                *HEADERS,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

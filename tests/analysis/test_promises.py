@@ -103,3 +103,35 @@ def test_without_now_promises_are_found_without_a_due_time() -> None:
 )
 def test_questions_requests_and_the_past_are_not_promises(draft: str) -> None:
     assert due(draft) == []
+
+
+@pytest.mark.parametrize(
+    ("draft", "expected"),
+    [
+        ("De monteur komt dinsdagochtend.", at(24, 12)),
+        ("We will get back to you within 24-48 hours.", at(22, 15)),
+        ("Binnen 3-5 werkdagen staat het geld op uw rekening.", at(27, 15)),
+        ("Early next week you will receive it.", at(24, 17)),
+        ("Thanks for your patience, I'll call you tomorrow.", at(21, 17)),
+        ("The parcel was lost, so I'll send a new one tomorrow.", at(21, 17)),
+    ],
+)
+def test_parts_of_days_ranges_and_thanks(draft: str, expected: dt.datetime) -> None:
+    assert due(draft) == [expected]
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        "I'll call you back.",
+        "We will look into it as soon as possible.",
+        "Ik zoek het voor u uit en laat het u weten.",
+        "Wij nemen zo snel mogelijk contact met u op.",
+    ],
+)
+def test_a_commitment_without_a_time_is_a_promise_without_a_due_time(draft: str) -> None:
+    assert due(draft) == [None]
+
+
+def test_what_is_done_now_is_no_promise() -> None:
+    assert due("Ik stuur u hierbij de factuur.") == []

@@ -237,6 +237,9 @@ def test_g1_a_customer_who_boycotts_is_still_a_customer() -> None:
         ("My order arrived broken and nobody answers my emails", "complaint"),
         ("How do I change the delivery address for my order?", "question"),
         ("Thank you so much, the replacement works great 😊", "praise"),
+        ("How do I file a claim against your company?", "complaint"),
+        ("Super bedankt Lisa, het probleem is opgelost!", "praise"),
+        ("Hallo, hoe kan ik mijn abonnement opzeggen?", "question"),
     ],
 )
 def test_intent_of_ordinary_customer_messages(text: str, intent: str) -> None:
@@ -368,3 +371,46 @@ def test_a_masked_swear_word_in_a_dutch_message_is_found() -> None:
     result = triage("wat een k*t bedrijf, nog steeds geen pakket")
     assert result.abusive
     assert "k*t" in _spans(result, "profanity")
+
+
+@pytest.mark.parametrize(
+    ("text", "abusive"),
+    [
+        ("Can you send a new dog bed?", False),
+        ("Heb je ook speelgoed voor een rat?", False),
+        ("Do you sell pig ears for dogs?", False),
+        ("You are such a pig", True),
+        ("jullie zijn echt varkens", True),
+        ("stelletje ratten!", True),
+    ],
+)
+def test_everyday_words_insult_only_when_said_to_someone(text: str, abusive: bool) -> None:
+    assert triage(text).abusive is abusive
+
+
+@pytest.mark.parametrize("text", ["", "   ", "!!!", "Top :D", "İstanbul :d 😡"])
+def test_odd_input_gives_a_triage_with_spans_in_the_text(text: str) -> None:
+    result = triage(text)
+    for e in result.evidence:
+        assert text[e.start : e.end] == e.text
+
+
+def test_repeated_angry_emoji_are_anger() -> None:
+    assert triage("😡😡").anger
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The fire brigade came because the tumble dryer caught fire",
+        "De brandweer moest komen omdat de droger in brand vloog",
+    ],
+)
+def test_the_fire_brigade_with_a_real_fire_is_still_critical(text: str) -> None:
+    assert triage(text).severity == "critical"
+
+
+def test_a_curse_is_no_illness() -> None:
+    result = triage("kanker service, nog steeds geen pakket")
+    assert result.abusive
+    assert result.severity == "normal"

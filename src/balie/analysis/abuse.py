@@ -87,6 +87,20 @@ _ADDRESS_CUES = frozenset(
 )
 
 
+# Words that may stand between "you" and a name: "you are such a pig", "jullie zijn
+# echt varkens", "you dirty rats". Anything else in between ("can you send a new dog
+# bed") means the word is not said to anyone.
+_BETWEEN = frozenset(
+    [
+        "are", "r", "is", "a", "an", "such", "so", "really", "little", "big", "fat",
+        "ben", "bent", "zijn", "een", "echt", "gewoon", "zo", "zo'n", "grote", "kleine",
+        "vuile", "vieze", "smerige", "stomme", "domme", "dirty", "filthy", "stupid",
+        "fucking", "bloody", "kut", "rot", "of", "van", "allemaal", "all", "guys",
+        "people", "lot", "lui", "mensen",
+    ]
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Abuse:
     abusive: bool
@@ -107,6 +121,19 @@ def _target(toks: Sequence[Token], first: int, sentence_of: Sequence[int]) -> st
         if norm in _THIRD_PERSON:
             return "other"
     return None
+
+
+def _said_to_someone(toks: Sequence[Token], first: int, sentence_of: Sequence[int]) -> bool:
+    """ "jij hond", "you're a pig", "stelletje ratten", "filthy rats": an address."""
+    for k in range(first - 1, max(-1, first - 1 - _LOOK_BACK), -1):
+        if sentence_of[k] != sentence_of[first]:
+            return False
+        norm = toks[k].norm
+        if norm in _SECOND_PERSON or norm in _ADDRESS_CUES:
+            return True
+        if norm not in _BETWEEN:
+            return False
+    return False
 
 
 def _stands_alone(toks: Sequence[Token], hit: Hit, sentence_of: Sequence[int]) -> bool:
@@ -161,7 +188,7 @@ def assess(
             else:
                 self_names.append(hit)
         for hit in outside(found.get("insults_addressed", ()), innocent):
-            if _target(toks, hit.first, sentence_of) == "you" or _stands_alone(
+            if _said_to_someone(toks, hit.first, sentence_of) or _stands_alone(
                 toks, hit, sentence_of
             ):
                 scored.append((ADDRESSED, hit, "insult"))

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from balie.analysis.lexicon import Entry, Hit, load
+from balie.analysis.lexicon import GAP, Entry, Hit, load
 from balie.analysis.text import Token, is_masked
 
 _BUCKET = 3  # prefix letters used to index "word*" entries
@@ -23,6 +23,9 @@ _BUCKET = 3  # prefix letters used to index "word*" entries
 class _Indexed:
     lexicon: str
     entry: Entry
+    # Whole words after the first: a phrase can only match when all of them occur in the
+    # message, which rules out most phrases without walking the tokens.
+    rest: frozenset[str]
 
 
 class Catalogue:
@@ -33,7 +36,8 @@ class Catalogue:
         self._by_initial: dict[str, list[_Indexed]] = {}
         for name, entries in lexicons:
             for entry in entries:
-                item = _Indexed(name, entry)
+                rest = frozenset(w for w in entry.words[1:] if w != GAP and not w.endswith("*"))
+                item = _Indexed(name, entry, rest)
                 self._by_initial.setdefault(entry.words[0][:1], []).append(item)
                 first = entry.words[0]
                 if first.endswith("*"):
@@ -63,8 +67,12 @@ class Catalogue:
     def find(self, toks: Sequence[Token]) -> dict[str, list[Hit]]:
         """Per lexicon: every match, longest first at each position, not overlapping."""
         best: dict[str, dict[int, tuple[int, Entry]]] = {}
+        present = {t.norm for t in toks}
+        masked = any(is_masked(t) for t in toks)
         for i, token in enumerate(toks):
             for item in self._candidates(token):
+                if not masked and not item.rest <= present:
+                    continue
                 end = item.entry.match_at(toks, i)
                 if end is None:
                     continue

@@ -7,7 +7,9 @@ checked: apology and refusal rules are about talking to customers (F2).
 
 Judgement calls, written down so they can be argued with:
 - Words in double quotes are read as the customer's own words quoted back and do not
-  trigger sarcasm, blame, refusal and the like; insults are flagged even in quotes.
+  trigger sarcasm, blame, refusal and the like; insults are flagged even in quotes, except
+  in an internal note that reports them ("customer called me an idiot"), which is the
+  record a warning rests on (A2).
 - One alternative anywhere in the reply clears every refusal in it.
 - Any apology, even a qualified one, is an apology for ``no_apology``; the qualified one gets
   its own flag.

@@ -24,7 +24,12 @@ How a due time is computed, in the timezone of ``now`` (a naive ``now`` is read 
   when that time has passed.
 - Vague amounts: "a couple of days" is 2, "een paar dagen", "a few days", "enkele
   dagen" are 3.
-Without ``now`` every promise is still found, with ``due`` None.
+- "begin volgende week", "early next week": Tuesday 17:00 next week; "dinsdagochtend",
+  "Friday afternoon": that day at 12:00 or 17:00 ("avond"/"evening" 21:00).
+- A range ("binnen 3-5 werkdagen", "within 24-48 hours") is held to its later end.
+A commitment with no time ("I'll call you back", "ik zoek het voor u uit", "zo snel
+mogelijk") is a promise with ``due`` None. Without ``now`` every promise is still found,
+with ``due`` None.
 """
 
 from __future__ import annotations
@@ -54,7 +59,7 @@ _DAY_NAMES = "|".join(_WEEKDAYS)
 
 _PERIOD = re.compile(
     r"\b(?:binnen|within|in|over|in\s+de\s+komende|in\s+the\s+next|within\s+the\s+next)\s+"
-    rf"(?P<num>\d+|{_NUM})\s*"
+    rf"(?P<num>\d+|{_NUM})(?:\s*(?:-|–|tot|to)\s*(?P<upto>\d+))?\s*"
     r"(?P<work>werk|working\s+|business\s+)?"
     r"(?P<unit>minuten|minuut|minutes|minute|mins|min|uren|uur|hours|hour|hrs|u|"
     r"dagen|dag|days|day|weken|week|weeks)\b",
@@ -69,10 +74,12 @@ _DAY = re.compile(
     r"|(?P<after>overmorgen|the\s+day\s+after\s+tomorrow)"
     r"|(?P<tomorrow>morgen|tomorrow)(?:\s*(?P<part>ochtend|middag|avond|morning|afternoon|"
     r"evening))?"
-    r"|(?P<nextweek>(?:next|volgende|komende)\s+week)"
+    r"|(?P<nextweek>(?P<early>early\s+|begin\s+|(?:the\s+)?start\s+of\s+)?"
+    r"(?:next|volgende|komende)\s+week)"
     r"|(?P<thisweek>(?:this|deze)\s+week|(?:the\s+)?end\s+of\s+(?:the|this)\s+week|"
     r"eind(?:e)?\s+van\s+(?:de|deze)\s+week)"
-    rf"|(?:(?P<next>next|volgende)\s+)?(?P<weekday>{_DAY_NAMES}))\b",
+    rf"|(?:(?P<next>next|volgende)\s+)?(?P<weekday>{_DAY_NAMES})"
+    r"(?:\s*(?P<wpart>ochtend|middag|avond|morning|afternoon|evening))?)\b",
     re.IGNORECASE,
 )
 # A clock time needs a sign that it is one: minutes, am/pm or "uur", after a preposition.
@@ -107,14 +114,33 @@ _PAST = re.compile(
     r"\b(?:thank|thanks|bedankt|dank|yesterday|gisteren|ago|geleden|was|were|waren)\b",
     re.IGNORECASE,
 )
+# A commitment without a time ("I'll call you back", "ik zoek het voor u uit", "as soon as
+# possible") is still a promise; it has no due time.
+_TIMELESS = re.compile(
+    r"\b(?:(?:i|we)(?:'ll|’ll|\s+will|\s+shall|\s+am\s+going\s+to|\s+are\s+going\s+to|"
+    r"\s+promise\s+to)\s+(?:personally\s+|also\s+|now\s+)?(?:call|ring|phone|send|e-?mail|"
+    r"refund|contact|get\s+back|reply|update|check|arrange|look\s+into|follow\s+up|ship|"
+    r"replace|repair|deliver|book|schedule|credit|fix|sort|investigate|let\s+you\s+know)|"
+    r"you(?:'ll|’ll|\s+will)\s+(?:receive|get|hear)|"
+    r"ik\s+(?:bel|stuur|mail|regel|zorg|neem|laat|controleer|boek|plan|zoek)|"
+    r"(?:wij|we)\s+(?:bellen|sturen|mailen|regelen|zorgen|nemen|laten|controleren|zoeken)|"
+    r"(?:ik|wij|we)\s+(?:zal|zullen|ga|gaan)|u\s+(?:ontvangt|krijgt|hoort)|"
+    r"as\s+soon\s+as\s+(?:possible|we\s+can|i\s+can)|asap|zo\s+snel\s+mogelijk|zsm)\b",
+    re.IGNORECASE,
+)
+# Something done now ("ik stuur u hierbij de factuur") is kept, not promised.
+_DONE_NOW = re.compile(
+    r"\b(?:hierbij|bijgaand|in\s+de\s+bijlage|attached|herewith|enclosed)\b", re.IGNORECASE
+)
 _END_OF_WORKDAY = dt.time(17)
+_DAY_KINDS = ("today", "morning", "afternoon", "evening", "after", "tomorrow", "nextweek")
 
 
 @dataclass(frozen=True)
 class _When:
     start: int
     end: int
-    kind: str  # a _DAY group name, "period", or "clock"
+    kind: str  # "period", "day" or "clock"
     match: re.Match[str]
 
 
@@ -155,7 +181,7 @@ def _coming(now: dt.datetime, weekday: int, clock: dt.time) -> dt.datetime:
 
 
 def _period_due(m: re.Match[str], now: dt.datetime) -> dt.datetime:
-    word = m.group("num").lower()
+    word = (m.group("upto") or m.group("num")).lower()
     amount = int(word) if word.isdigit() else _NUMBERS.get(re.sub(r"\s+", " ", word), 1)
     unit = m.group("unit").lower()
     if unit.startswith("min"):
@@ -171,18 +197,23 @@ def _period_due(m: re.Match[str], now: dt.datetime) -> dt.datetime:
     return (now.astimezone(dt.UTC) + delta).astimezone(now.tzinfo)
 
 
+def _part_of_day(part: str | None) -> dt.time:
+    """The end of a morning, afternoon or evening; the end of the working day by default."""
+    hours = {"ochtend": 12, "morning": 12, "avond": 21, "evening": 21}
+    return dt.time(hours.get((part or "").lower(), 17))
+
+
 def _day_due(m: re.Match[str], now: dt.datetime, clock: dt.time | None) -> dt.datetime:
-    kind = m.lastgroup or ""
+    kind = next((k for k in _DAY_KINDS if m.group(k)), "")
     if m.group("tomorrow"):
-        part = (m.group("part") or "").lower()
-        default = {"ochtend": 12, "morning": 12, "avond": 21, "evening": 21}.get(part, 17)
-        return _at(now + dt.timedelta(days=1), clock or dt.time(default))
+        return _at(now + dt.timedelta(days=1), clock or _part_of_day(m.group("part")))
     if m.group("weekday"):
         weekday = _WEEKDAYS[m.group("weekday").lower()]
+        clock = clock or _part_of_day(m.group("wpart"))
         if m.group("next"):
             monday = now - dt.timedelta(days=now.weekday()) + dt.timedelta(days=7)
-            return _at(monday + dt.timedelta(days=weekday), clock or _END_OF_WORKDAY)
-        return _coming(now, weekday, clock or _END_OF_WORKDAY)
+            return _at(monday + dt.timedelta(days=weekday), clock)
+        return _coming(now, weekday, clock)
     if kind == "today":
         due = _at(now, clock or _END_OF_WORKDAY)
         return due if due > now or clock else _at(now, dt.time(23, 59))
@@ -191,8 +222,9 @@ def _day_due(m: re.Match[str], now: dt.datetime, clock: dt.time | None) -> dt.da
     if kind == "after":
         return _at(now + dt.timedelta(days=2), clock or _END_OF_WORKDAY)
     if kind == "nextweek":
-        friday = now - dt.timedelta(days=now.weekday()) + dt.timedelta(days=7 + 4)
-        return _at(friday, clock or _END_OF_WORKDAY)
+        day = 1 if m.group("early") else 4  # "early next week": Tuesday; else Friday
+        monday = now - dt.timedelta(days=now.weekday()) + dt.timedelta(days=7)
+        return _at(monday + dt.timedelta(days=day), clock or _END_OF_WORKDAY)
     return _coming(now, 4, clock or _END_OF_WORKDAY)  # this week: the coming Friday
 
 
@@ -216,7 +248,7 @@ def _times_in(text: str, start: int, end: int) -> list[tuple[_When, dt.time | No
     taken = [(w.start, w.end) for w in whens]
     for m in _DAY.finditer(text, start, end):
         if not any(a < m.end() and m.start() < b for a, b in taken):
-            whens.append(_When(*m.span(), m.lastgroup or "", m))
+            whens.append(_When(*m.span(), "day", m))
     clocks = [(m, _clock(m)) for m in _TIME.finditer(text, start, end)]
     found: list[tuple[_When, dt.time | None]] = []
     used: set[int] = set()
@@ -245,10 +277,16 @@ def find_promises(text: str, language: str, now: dt.datetime | None) -> list[Pro
         sentence = text[s_start:s_end]
         if sentence.rstrip().endswith("?") or _NOT_OURS.search(sentence):
             continue
-        if not _COMMITS.search(sentence) or _PAST.search(sentence):
+        # Thanks and the past ("thank you for writing today", "it was delivered on Friday")
+        # carry times that promise nothing, unless the sentence also commits to something.
+        committed = _TIMELESS.search(sentence) is not None
+        if not committed and (_PAST.search(sentence) or not _COMMITS.search(sentence)):
             continue
         lead = len(sentence) - len(sentence.lstrip())
         start, end = s_start + lead, s_start + len(sentence.rstrip())
-        for when, clock in _times_in(text, s_start, s_end):
+        times = _times_in(text, s_start, s_end)
+        for when, clock in times:
             promises.append(Promise(text[start:end], start, end, _due(when, clock, now)))
+        if not times and committed and not _DONE_NOW.search(sentence):
+            promises.append(Promise(text[start:end], start, end, None))
     return promises

@@ -164,14 +164,18 @@ def assess(
             )
         )
 
-    lowered = text.lower()
     for symbol, weight, angry in _emoji():
-        at = lowered.find(symbol)
+        # The lexicon folds ":D" to ":d"; look for both spellings in the original text.
+        at = text.find(symbol)
+        if at < 0 and symbol != symbol.upper():
+            symbol = symbol.upper()
+            at = text.find(symbol)
         if at < 0:
             continue
-        total += weight
+        repeats = min(3, text.count(symbol))
+        total += weight * repeats
         if angry:
-            anger += _ANGRY_EMOJI
+            anger += _ANGRY_EMOJI * min(2, repeats)
         label = "anger" if angry else "sentiment_positive" if weight > 0 else "sentiment_negative"
         evidence.append(Evidence(at, at + len(symbol), label, "emoji", symbol))
 

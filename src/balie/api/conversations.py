@@ -21,6 +21,7 @@ from balie.auth import Caller, require
 from balie.conversations import actions, queries
 from balie.customers.actions import customer_for_email
 from balie.errors import InvalidInput
+from balie.ids import MAX_SEQ, IdPath, IdQuery
 
 router = APIRouter(prefix=PREFIX, tags=["conversations"])
 Agent = Annotated[Caller, Depends(require("agent"))]
@@ -55,11 +56,11 @@ async def list_conversations(
     caller: Agent,
     status: Annotated[str | None, Query(pattern="^(open|pending|snoozed|resolved)$")] = None,
     owner: Annotated[str | None, Query(pattern=r"^(me|none|\d+)$")] = None,
-    team_id: int | None = None,
+    team_id: IdQuery = None,
     severity: Annotated[str | None, Query(pattern="^(normal|high|critical)$")] = None,
     tag: Annotated[str | None, Query(max_length=50)] = None,
     channel: Annotated[str | None, Query(pattern="^(chat|email|api|phone)$")] = None,
-    customer_id: int | None = None,
+    customer_id: IdQuery = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 25,
 ) -> ConversationPage:
@@ -78,7 +79,7 @@ async def list_conversations(
 
 
 @router.get("/conversations/{conversation_id}")
-async def get_conversation(conversation_id: int, caller: Agent) -> ConversationOut:
+async def get_conversation(conversation_id: IdPath, caller: Agent) -> ConversationOut:
     async with caller.reading() as act:
         conversation = await actions.get_visible(act, conversation_id)
         tags = await actions.tags_of(act, conversation_id)
@@ -87,7 +88,7 @@ async def get_conversation(conversation_id: int, caller: Agent) -> ConversationO
 
 @router.patch("/conversations/{conversation_id}")
 async def update_conversation(
-    conversation_id: int, body: ConversationUpdate, caller: Agent
+    conversation_id: IdPath, body: ConversationUpdate, caller: Agent
 ) -> ConversationOut:
     given = body.model_fields_set
     if not given:
@@ -116,9 +117,9 @@ async def update_conversation(
 
 @router.get("/conversations/{conversation_id}/messages")
 async def list_messages(
-    conversation_id: int,
+    conversation_id: IdPath,
     caller: Agent,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> list[MessageOut]:
     async with caller.reading() as act:
@@ -128,7 +129,7 @@ async def list_messages(
 
 
 @router.post("/conversations/{conversation_id}/messages", status_code=201)
-async def create_message(conversation_id: int, body: MessageCreate, caller: Agent) -> MessageOut:
+async def create_message(conversation_id: IdPath, body: MessageCreate, caller: Agent) -> MessageOut:
     async with caller.writing() as act:
         conversation = await actions.get_visible(act, conversation_id)
         message, _ = await actions.add_message(
@@ -146,7 +147,7 @@ async def create_message(conversation_id: int, body: MessageCreate, caller: Agen
 
 @router.post("/conversations/{conversation_id}/handovers", status_code=201)
 async def request_handover(
-    conversation_id: int, body: HandoverCreate, caller: Agent
+    conversation_id: IdPath, body: HandoverCreate, caller: Agent
 ) -> HandoverOut:
     async with caller.writing() as act:
         conversation = await actions.get_visible(act, conversation_id)
@@ -157,14 +158,14 @@ async def request_handover(
 
 
 @router.post("/handovers/{handover_id}/accept")
-async def accept_handover(handover_id: int, caller: Agent) -> HandoverOut:
+async def accept_handover(handover_id: IdPath, caller: Agent) -> HandoverOut:
     async with caller.writing() as act:
         handover = await actions.decide_handover(act, handover_id, accept=True)
     return HandoverOut.model_validate(handover, from_attributes=True)
 
 
 @router.post("/handovers/{handover_id}/decline")
-async def decline_handover(handover_id: int, caller: Agent) -> HandoverOut:
+async def decline_handover(handover_id: IdPath, caller: Agent) -> HandoverOut:
     async with caller.writing() as act:
         handover = await actions.decide_handover(act, handover_id, accept=False)
     return HandoverOut.model_validate(handover, from_attributes=True)

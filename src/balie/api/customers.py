@@ -18,6 +18,7 @@ from balie.conversations.queries import tags_by_conversation
 from balie.customers import actions
 from balie.customers.queries import CustomerProfile, customer_by_email, customer_profile
 from balie.errors import InvalidInput, NotFound
+from balie.ids import Id, IdPath
 from balie.store.tables import Customer
 
 router = APIRouter(prefix=PREFIX, tags=["customers"])
@@ -34,7 +35,7 @@ class CustomerUpdate(In):
 
 
 class CustomerMerge(In):
-    other_id: int
+    other_id: Id
 
 
 class IdentityOut(BaseModel):
@@ -68,7 +69,9 @@ class CustomerList(BaseModel):
     items: list[CustomerOut]
 
 
-async def _profile_out(session: AsyncSession, actor: Actor, customer_id: int) -> CustomerProfileOut:
+async def _profile_out(
+    session: AsyncSession, actor: Actor, customer_id: IdPath
+) -> CustomerProfileOut:
     profile: CustomerProfile = await customer_profile(session, actor, customer_id)
     tags = await tags_by_conversation(session, [c.id for c in profile.conversations])
     base = CustomerOut.of(profile.customer, profile.emails)
@@ -95,14 +98,14 @@ async def find_customers(
 
 
 @router.get("/customers/{customer_id}")
-async def get_customer(customer_id: int, caller: Agent) -> CustomerProfileOut:
+async def get_customer(customer_id: IdPath, caller: Agent) -> CustomerProfileOut:
     async with caller.reading() as act:
         return await _profile_out(act.session, act.actor, customer_id)
 
 
 @router.patch("/customers/{customer_id}")
 async def update_customer(
-    customer_id: int, body: CustomerUpdate, caller: Agent
+    customer_id: IdPath, body: CustomerUpdate, caller: Agent
 ) -> CustomerProfileOut:
     given = body.model_fields_set
     if not given:
@@ -127,7 +130,7 @@ async def update_customer(
 
 @router.post("/customers/{customer_id}/merge")
 async def merge_customers(
-    customer_id: int, body: CustomerMerge, caller: Supervisor
+    customer_id: IdPath, body: CustomerMerge, caller: Supervisor
 ) -> CustomerProfileOut:
     """Fold customer ``other_id`` into this one: addresses, conversations and orders move."""
     async with caller.writing() as act:

@@ -13,8 +13,10 @@ from balie.api import PREFIX
 from balie.api.schemas import In
 from balie.auth import Caller, require
 from balie.errors import BalieError, InvalidInput
+from balie.ids import MAX_SEQ, Id, IdQuery
 from balie.orders import actions, queries
 from balie.orders.queries import OrderLine
+from balie.orders.warranty import MAX_WARRANTY_MONTHS
 
 router = APIRouter(prefix=PREFIX, tags=["orders"])
 Agent = Annotated[Caller, Depends(require("agent"))]
@@ -30,17 +32,17 @@ class UnsupportedMediaType(BalieError):
 class ProductCreate(In):
     sku: str = Field(min_length=1, max_length=100)
     name: str = Field(min_length=1, max_length=200)
-    warranty_months: int
+    warranty_months: int = Field(ge=0, le=MAX_WARRANTY_MONTHS)
 
 
 class OrderCreate(In):
     reference: str = Field(min_length=1, max_length=100)
-    customer_id: int | None = None
+    customer_id: Id | None = None
     customer_email: EmailStr | None = None
     customer_name: str | None = Field(None, max_length=200)
     product_sku: str = Field(min_length=1, max_length=100)
     purchase_date: dt.date
-    warranty_months: int | None = None
+    warranty_months: int | None = Field(None, ge=0, le=600)
 
 
 class ProductOut(BaseModel):
@@ -91,7 +93,7 @@ async def create_product(body: ProductCreate, caller: Agent) -> ProductOut:
 @router.get("/products")
 async def list_products(
     caller: Agent,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 50,
 ) -> list[ProductOut]:
     async with caller.reading() as act:
@@ -119,7 +121,7 @@ async def create_order(body: OrderCreate, caller: Agent) -> OrderOut:
 @router.get("/orders")
 async def list_orders(
     caller: Agent,
-    customer_id: int | None = None,
+    customer_id: IdQuery = None,
     cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$")] = None,
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 25,
 ) -> OrderPage:

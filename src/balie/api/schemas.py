@@ -5,14 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from balie.conversations.rules import Status
+from balie.ids import Id
 from balie.store.tables import Conversation, Message
 
 
 class In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_max_length=50_000)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL cannot store NUL in text and SQLite would; refuse it on both.
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(t, str) and "\x00" in t for t in texts):
+            raise ValueError("text must not contain NUL characters")
+        return value
 
 
 class CustomerRef(In):
@@ -30,18 +40,18 @@ class ConversationCreate(In):
     subject: str = Field(min_length=1, max_length=300)
     message: FirstMessage
     channel: Literal["chat", "email", "api", "phone"] = "api"
-    inbox_id: int | None = None
+    inbox_id: Id | None = None
     priority: Literal["low", "normal", "high", "urgent"] = "normal"
     severity: Literal["normal", "high", "critical"] = "normal"
     language: Literal["nl", "en"] | None = None
     tags: list[str] = Field(default_factory=list, max_length=20)
-    order_id: int | None = None
+    order_id: Id | None = None
 
 
 class ConversationUpdate(In):
     status: Status | None = None
-    snoozed_until: dt.datetime | None = None
-    owner_id: int | None = None
+    snoozed_until: AwareDatetime | None = None
+    owner_id: Id | None = None
     tags: list[str] | None = Field(None, max_length=20)
 
 
@@ -55,7 +65,7 @@ class MessageCreate(In):
 
 
 class HandoverCreate(In):
-    to_agent_id: int
+    to_agent_id: Id
     note: str = Field("", max_length=2000)
 
 

@@ -60,16 +60,21 @@ class ChainBreak:
         return f"audit entry {self.seq}: {self.reason}"
 
 
-def find_break(entries: Iterable[Entry], *, head_seq: int, head_hash: str) -> ChainBreak | None:
-    """The first place where the chain is not intact, or None. ``entries`` in seq order."""
-    expected_seq, prev = 1, GENESIS
-    for e in entries:
-        if e.seq != expected_seq:
+class ChainChecker:
+    """Checks entries one at a time, in seq order, so a long log needs no memory."""
+
+    def __init__(self) -> None:
+        self.expected_seq = 1
+        self.prev = GENESIS
+
+    def check(self, e: Entry) -> ChainBreak | None:
+        if e.seq != self.expected_seq:
+            missing = e.seq > self.expected_seq
             return ChainBreak(
-                expected_seq if e.seq > expected_seq else e.seq,
-                "missing" if e.seq > expected_seq else "out of order",
+                self.expected_seq if missing else e.seq,
+                "missing" if missing else "out of order",
             )
-        if e.prev_hash != prev:
+        if e.prev_hash != self.prev:
             return ChainBreak(e.seq, "does not follow the entry before it (deleted or reordered)")
         recomputed = entry_hash(
             prev_hash=e.prev_hash,
@@ -83,10 +88,28 @@ def find_break(entries: Iterable[Entry], *, head_seq: int, head_hash: str) -> Ch
         )
         if recomputed != e.hash:
             return ChainBreak(e.seq, "content was altered")
-        prev, expected_seq = e.hash, expected_seq + 1
-    last_seq = expected_seq - 1
-    if last_seq != head_seq or prev != head_hash:
+        self.prev, self.expected_seq = e.hash, self.expected_seq + 1
+        return None
+
+    def finish(self, *, head_seq: int, head_hash: str) -> ChainBreak | None:
+        """After the last entry: the log must end where its head says it does."""
+        last_seq = self.expected_seq - 1
+        if last_seq == head_seq and self.prev == head_hash:
+            return None
         if last_seq < head_seq:
             return ChainBreak(last_seq + 1, "missing (the log ends before the recorded head)")
         return ChainBreak(last_seq, "not recorded by the log's head (appended outside Balie)")
-    return None
+
+    @property
+    def checked(self) -> int:
+        return self.expected_seq - 1
+
+
+def find_break(entries: Iterable[Entry], *, head_seq: int, head_hash: str) -> ChainBreak | None:
+    """The first place where the chain is not intact, or None. ``entries`` in seq order."""
+    checker = ChainChecker()
+    for e in entries:
+        problem = checker.check(e)
+        if problem:
+            return problem
+    return checker.finish(head_seq=head_seq, head_hash=head_hash)

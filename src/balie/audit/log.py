@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from balie.audit.chain import GENESIS, ChainBreak, Entry, entry_hash, find_break
+from balie.audit.chain import GENESIS, ChainBreak, ChainChecker, Entry, entry_hash
 from balie.store.tables import AuditEvent, AuditHead
 
 
@@ -66,24 +66,28 @@ def _plain(value: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 async def verify(session: AsyncSession, *, batch: int = 5000) -> tuple[int, ChainBreak | None]:
-    """Check the whole chain; returns (entries checked, first break or None)."""
+    """Check the whole chain, streaming; returns (entries checked, first break or None)."""
     head = await session.get(AuditHead, 1)
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
+    checker = ChainChecker()
     result = await session.stream(select(AuditEvent).order_by(AuditEvent.seq, AuditEvent.id))
-    entries: list[Entry] = []
     async for partition in result.scalars().partitions(batch):
-        entries.extend(
-            Entry(
-                seq=e.seq,
-                at=e.at,
-                actor=e.actor,
-                action=e.action,
-                target=e.target,
-                before=e.before,
-                after=e.after,
-                prev_hash=e.prev_hash,
-                hash=e.hash,
+        for e in partition:
+            problem = checker.check(
+                Entry(
+                    seq=e.seq,
+                    at=e.at,
+                    actor=e.actor,
+                    action=e.action,
+                    target=e.target,
+                    before=e.before,
+                    after=e.after,
+                    prev_hash=e.prev_hash,
+                    hash=e.hash,
+                )
             )
-            for e in partition
-        )
-    return len(entries), find_break(entries, head_seq=head_seq, head_hash=head_hash)
+            if problem:
+                await result.close()
+                return checker.checked, problem
+        session.expunge_all()  # keep memory flat on a long log
+    return checker.checked, checker.finish(head_seq=head_seq, head_hash=head_hash)

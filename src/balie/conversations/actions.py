@@ -45,7 +45,7 @@ async def tags_of(act: Act, conversation_id: int) -> list[str]:
     return list(rows)
 
 
-async def get_visible(act: Act, conversation_id: int, *, for_update: bool = False) -> Conversation:
+async def get_visible(act: Act, conversation_id: int) -> Conversation:
     """The conversation, if the actor may see it; unknown and invisible look the same."""
     conversation = await act.session.get(Conversation, conversation_id)
     if conversation is None or not await can_see(act.session, act.actor, conversation):
@@ -327,16 +327,17 @@ async def assign(act: Act, conversation: Conversation, owner_id: int | None) -> 
     conversation.owner_id = owner_id
     conversation.updated_at = act.now
     # A direct assignment settles any pending hand-over.
-    await act.session.execute(
-        update(Handover)
-        .where(Handover.conversation_id == conversation.id, Handover.status == "pending")
-        .values(status="cancelled", decided_at=act.now)
-    )
+    cancelled = await pending_handover(act, conversation.id)
+    if cancelled is not None:
+        cancelled.status, cancelled.decided_at = "cancelled", act.now
     await act.audit(
         "conversation.assign",
         f"conversation:{conversation.id}",
         before=before,
-        after=_snapshot(conversation),
+        after={
+            **_snapshot(conversation),
+            "cancelled_handover_id": cancelled.id if cancelled else None,
+        },
     )
     return conversation
 

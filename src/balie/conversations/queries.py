@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from balie.act import Actor
 from balie.conversations.access import visible_to
 from balie.errors import InvalidInput
+from balie.ids import parse_id
 from balie.store.tables import Conversation, ConversationTag, Message
 
 MAX_PAGE = 100
@@ -38,9 +39,10 @@ class Filters:
         elif self.owner == "none":
             clauses.append(Conversation.owner_id.is_(None))
         elif self.owner:
-            if not self.owner.isdigit():
+            owner_id = parse_id(self.owner)
+            if owner_id is None:
                 raise InvalidInput("owner must be an agent id, 'me' or 'none'.", field="owner")
-            clauses.append(Conversation.owner_id == int(self.owner))
+            clauses.append(Conversation.owner_id == owner_id)
         if self.team_id is not None:
             clauses.append(Conversation.team_id == self.team_id)
         if self.severity:
@@ -70,10 +72,10 @@ def decode_cursor(cursor: str) -> tuple[int, dt.datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         urgency, at, cid = json.loads(raw)
-        when = dt.datetime.fromisoformat(at)
-        if when.tzinfo is None:
-            raise ValueError("naive time")
-        return int(urgency), when, int(cid)
+        when, conversation_id = dt.datetime.fromisoformat(at), parse_id(str(cid))
+        if when.tzinfo is None or conversation_id is None or urgency not in (0, 1, 2):
+            raise ValueError("not a cursor of ours")
+        return int(urgency), when, conversation_id
     except (ValueError, TypeError) as exc:
         raise InvalidInput("The cursor is not one this API gave out.", field="cursor") from exc
 

@@ -147,6 +147,17 @@ async def merge_customers(act: Act, *, into: Customer, other: Customer) -> Custo
     if into.id == other.id:
         raise InvalidInput("A customer cannot be merged into itself.", field="other_id")
     before = {"into": await _snapshot(act, into), "other": await _snapshot(act, other)}
+    # What moves is recorded, so the merge can be read back (and undone by hand) from the log.
+    moved = {
+        "conversation_ids": list(
+            await act.session.scalars(
+                select(Conversation.id).where(Conversation.customer_id == other.id)
+            )
+        ),
+        "order_ids": list(
+            await act.session.scalars(select(Order.id).where(Order.customer_id == other.id))
+        ),
+    }
     for table in (CustomerIdentity, Conversation, Order):
         await act.session.execute(
             update(table).where(table.customer_id == other.id).values(customer_id=into.id)
@@ -165,6 +176,6 @@ async def merge_customers(act: Act, *, into: Customer, other: Customer) -> Custo
         "customer.merge",
         f"customer:{into.id}",
         before=before,
-        after={"into": after, "merged_customer_id": other.id},
+        after={"into": after, "merged_customer_id": other.id, **moved},
     )
     return into

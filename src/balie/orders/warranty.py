@@ -15,7 +15,3 @@ def warranty_end(purchase_date: dt.date, months: int) -> dt.date:
     year, month = purchase_date.year + index // 12, index % 12 + 1
     day = min(purchase_date.day, calendar.monthrange(year, month)[1])
     return dt.date(year, month, day)
-
-
-def in_warranty(purchase_date: dt.date, months: int, on: dt.date) -> bool:
-    return purchase_date <= on <= warranty_end(purchase_date, months)

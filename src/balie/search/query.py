@@ -1,10 +1,10 @@
 """Searching messages and customers, on SQLite (FTS5) and PostgreSQL (tsvector).
 
 Both backends follow one shape, so search stays fast with a million messages: the
-full-text index ranks the candidates and only a window of the best is joined to
-messages and conversations, where visibility is applied. When the actor may not see
-many of the best candidates, the window slides on a few times rather than growing
-into a scan. Snippets are built in Python for the final hits only.
+full-text index finds the newest matches the actor may see (visibility is part of that
+query, so a busy team elsewhere never crowds out what an agent may find), only those are
+ranked, and only the best are joined for display. Snippets are built in Python for the
+final hits only.
 
 Scores are "higher is better" on both backends: the negated bm25 on SQLite, ts_rank on
 PostgreSQL. They order results; they are not comparable across backends.
@@ -17,7 +17,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Float, Integer, Subquery, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    Subquery,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from balie.act import Actor
@@ -33,8 +45,6 @@ MAX_LIMIT = 100
 # and 13 s on PostgreSQL. Only the newest this many matches are ranked: finding them is
 # cheap (ids come in index order), and in a service inbox recent conversations matter most.
 RANKED_NEWEST = 2_000
-# How many windows of candidates to try before settling for fewer visible hits.
-_ROUNDS = 4
 _WORD = re.compile(r"\w+")
 # Exactly the expressions of ix_messages_fulltext and ix_customers_fulltext (migration
 # 0001): PostgreSQL only uses an expression index for the same expression.
@@ -47,6 +57,9 @@ _PG_NEWEST_CUSTOMERS = "customers.id + 0 DESC"
 
 Groups = list[frozenset[str]]
 Window = Callable[[int, int], Subquery]
+# The best ``size`` of the newest matching messages that pass the visibility condition.
+MessageWindow = Callable[[ColumnElement[bool], int], Subquery]
+_MESSAGE_FTS = table("message_fts", column("rowid", Integer))
 
 
 @dataclass(frozen=True)
@@ -104,20 +117,29 @@ async def search(session: AsyncSession, actor: Actor, q: str, *, limit: int = 20
     )
 
 
-def _sqlite_windows(groups: Groups) -> tuple[Window, Window]:
+def _sqlite_windows(groups: Groups) -> tuple[MessageWindow, Window]:
     match = fts5_match(groups)
 
-    def messages(size: int, offset: int) -> Subquery:
-        return (
-            text(
-                "SELECT rowid AS id, -rank AS score FROM message_fts "
-                "WHERE message_fts MATCH :match AND rowid >= coalesce(("
-                "  SELECT rowid FROM message_fts WHERE message_fts MATCH :match"
-                "  ORDER BY rowid DESC LIMIT 1 OFFSET :newest), 0) "
-                "ORDER BY rank LIMIT :size OFFSET :offset"
+    def messages(visible: ColumnElement[bool], size: int) -> Subquery:
+        newest = (
+            select(
+                _MESSAGE_FTS.c.rowid.label("id"),
+                literal_column("-bm25(message_fts)", Float).label("score"),
             )
-            .bindparams(match=match, newest=RANKED_NEWEST - 1, size=size, offset=offset)
-            .columns(id=Integer, score=Float)
+            .select_from(
+                _MESSAGE_FTS.join(Message, Message.id == _MESSAGE_FTS.c.rowid).join(
+                    Conversation, Conversation.id == Message.conversation_id
+                )
+            )
+            .where(text("message_fts MATCH :match").bindparams(match=match), visible)
+            .order_by(_MESSAGE_FTS.c.rowid.desc())
+            .limit(RANKED_NEWEST)
+            .subquery("newest")
+        )
+        return (
+            select(newest.c.id, newest.c.score)
+            .order_by(newest.c.score.desc(), newest.c.id.desc())
+            .limit(size)
             .subquery("hits")
         )
 
@@ -140,7 +162,7 @@ def _sqlite_windows(groups: Groups) -> tuple[Window, Window]:
     return messages, customers
 
 
-def _postgres_windows(q: str, groups: Groups) -> tuple[Window, Window]:
+def _postgres_windows(q: str, groups: Groups) -> tuple[MessageWindow, Window]:
     # Messages: each query word in either language, every word required. The stems of
     # the Snowball stemmers that PostgreSQL runs are the ones the index holds.
     raw_words = list(dict.fromkeys(w.lower() for w in _WORD.findall(q)))[:MAX_QUERY_WORDS]
@@ -160,19 +182,32 @@ def _postgres_windows(q: str, groups: Groups) -> tuple[Window, Window]:
         alternatives.append("(" + " || ".join(names) + ")")
     customer_query = " && ".join(alternatives)
 
-    def messages(size: int, offset: int) -> Subquery:
+    def messages(visible: ColumnElement[bool], size: int) -> Subquery:
+        tsq = (
+            text(f"SELECT {message_query} AS q")
+            .bindparams(**message_params)
+            .columns(column("q"))
+            .cte("tsq")
+        )
+        vector: ColumnElement[Any] = literal_column(_PG_MESSAGE_VECTOR)
+        newest = (
+            select(Message.id.label("id"))
+            .select_from(Message)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .join(tsq, true())
+            .where(vector.op("@@")(tsq.c.q), visible)
+            .order_by(literal_column(_PG_NEWEST_MESSAGES))
+            .limit(RANKED_NEWEST)
+            .subquery("newest")
+        )
+        score = func.ts_rank(vector, tsq.c.q, type_=Float).label("score")
         return (
-            text(
-                f"WITH tsq AS MATERIALIZED (SELECT {message_query} AS q), "
-                "newest AS MATERIALIZED ("
-                f"  SELECT messages.id FROM messages, tsq WHERE {_PG_MESSAGE_VECTOR} @@ tsq.q"
-                f"  ORDER BY {_PG_NEWEST_MESSAGES} LIMIT :newest) "
-                f"SELECT messages.id AS id, ts_rank({_PG_MESSAGE_VECTOR}, tsq.q) AS score "
-                "FROM newest JOIN messages ON messages.id = newest.id, tsq "
-                "ORDER BY score DESC, messages.id DESC LIMIT :size OFFSET :offset"
-            )
-            .bindparams(**message_params, newest=RANKED_NEWEST, size=size, offset=offset)
-            .columns(id=Integer, score=Float)
+            select(newest.c.id, score)
+            .select_from(newest)
+            .join(Message, Message.id == newest.c.id)
+            .join(tsq, true())
+            .order_by(score.desc(), newest.c.id.desc())
+            .limit(size)
             .subquery("hits")
         )
 
@@ -198,35 +233,23 @@ def _postgres_windows(q: str, groups: Groups) -> tuple[Window, Window]:
 
 
 async def _messages(
-    session: AsyncSession, actor: Actor, window: Window, groups: Groups, limit: int
+    session: AsyncSession, actor: Actor, window: MessageWindow, groups: Groups, limit: int
 ) -> list[MessageHit]:
-    visible = visible_to(actor)
-    restricted = actor.kind == "agent" and actor.role == "agent"
-    size, offset = (limit * 4 if restricted else limit), 0
-    rows: list[Any] = []
-    for _ in range(_ROUNDS):
-        hits = window(size, offset)
-        batch = list(
-            await session.execute(
-                select(
-                    hits.c.id,
-                    hits.c.score,
-                    Message.seq,
-                    Message.internal,
-                    Message.text,
-                    Conversation.id.label("conversation_id"),
-                    Conversation.subject,
-                    visible.label("visible"),
-                )
-                .join(Message, Message.id == hits.c.id)
-                .join(Conversation, Conversation.id == Message.conversation_id)
-                .order_by(hits.c.score.desc(), hits.c.id.desc())
-            )
+    hits = window(visible_to(actor), limit)
+    rows = await session.execute(
+        select(
+            hits.c.id,
+            hits.c.score,
+            Message.seq,
+            Message.internal,
+            Message.text,
+            Conversation.id.label("conversation_id"),
+            Conversation.subject,
         )
-        rows += [r for r in batch if r.visible]
-        if len(rows) >= limit or len(batch) < size:
-            break
-        offset, size = offset + size, size * 2
+        .join(Message, Message.id == hits.c.id)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .order_by(hits.c.score.desc(), hits.c.id.desc())
+    )
     return [
         MessageHit(
             conversation_id=r.conversation_id,
@@ -237,7 +260,7 @@ async def _messages(
             rank=float(r.score),
             internal=bool(r.internal),
         )
-        for r in rows[:limit]
+        for r in rows
     ]
 
 

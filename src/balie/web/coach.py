@@ -21,6 +21,7 @@ from balie.act import Actor
 from balie.analysis.coach import coach
 from balie.conversations import actions, guardrails
 from balie.errors import InvalidInput
+from balie.ids import IdPath
 from balie.store.tables import CoachOverride, Conversation
 from balie.web.pages import PageRoute, SignedIn, checked_form, field, local_path, redirect, render
 
@@ -215,7 +216,7 @@ async def pending_requests(request: Request, session: AsyncSession) -> list[Over
 
 
 @router.post("/conversations/{conversation_id}/coach")
-async def coach_panel(request: Request, conversation_id: int, caller: SignedIn) -> Response:
+async def coach_panel(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
     """The panel under a reply or note box, for what the agent has typed so far.
     Nothing is stored."""
     form = await checked_form(request)
@@ -230,7 +231,9 @@ async def coach_panel(request: Request, conversation_id: int, caller: SignedIn) 
 
 
 @router.post("/coach-overrides/{override_id}/{decision}")
-async def decide(request: Request, override_id: int, decision: str, caller: SignedIn) -> Response:
+async def decide(
+    request: Request, override_id: IdPath, decision: str, caller: SignedIn
+) -> Response:
     form = await checked_form(request)
     if decision not in ("approve", "decline"):
         raise InvalidInput("An override is approved or declined.")

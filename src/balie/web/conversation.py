@@ -21,6 +21,7 @@ from balie.conversations import actions, guardrails, queries
 from balie.conversations.rules import STATUSES
 from balie.customers.queries import customer_profile
 from balie.errors import BalieError, CoachBlocked, InvalidInput
+from balie.ids import IdPath, parse_id
 from balie.store.tables import Conversation, Customer, Message, Order
 from balie.web import coach, directory, flags
 from balie.web.i18n import DISPLAY_ZONE
@@ -33,7 +34,7 @@ POLL_SECONDS = 5
 Change = Callable[[Act, Conversation], Awaitable[object]]
 
 
-async def _timeline(act: Act, conversation_id: int) -> list[Message]:
+async def _timeline(act: Act, conversation_id: IdPath) -> list[Message]:
     messages: list[Message] = []
     while True:
         batch = await queries.messages_after(
@@ -47,7 +48,7 @@ async def _timeline(act: Act, conversation_id: int) -> list[Message]:
 async def _page(
     request: Request,
     caller: Caller,
-    conversation_id: int,
+    conversation_id: IdPath,
     *,
     error: BalieError | None = None,
     drafts: dict[str, str] | None = None,
@@ -108,7 +109,7 @@ async def _page(
 async def _change(
     request: Request,
     caller: Caller,
-    conversation_id: int,
+    conversation_id: IdPath,
     change: Change,
     *,
     drafts: dict[str, str] | None = None,
@@ -124,9 +125,10 @@ async def _change(
 
 
 def _agent_id(value: str, name: str) -> int:
-    if not value.isdigit():
+    agent_id = parse_id(value)
+    if agent_id is None:
         raise InvalidInput("Choose an agent.", field=name)
-    return int(value)
+    return agent_id
 
 
 def _snooze_until(value: str) -> dt.datetime | None:
@@ -143,14 +145,16 @@ def _snooze_until(value: str) -> dt.datetime | None:
 
 
 @router.get("/conversations/{conversation_id}")
-async def conversation_page(request: Request, conversation_id: int, caller: SignedIn) -> Response:
+async def conversation_page(
+    request: Request, conversation_id: IdPath, caller: SignedIn
+) -> Response:
     return await _page(request, caller, conversation_id)
 
 
 @router.get("/conversations/{conversation_id}/timeline")
 async def timeline_after(
     request: Request,
-    conversation_id: int,
+    conversation_id: IdPath,
     caller: SignedIn,
     after: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
@@ -183,9 +187,10 @@ def _lines(text: str) -> str:
 def _override_id(value: str) -> int | None:
     if not value:
         return None
-    if not value.isdigit():
+    override_id = parse_id(value)
+    if override_id is None:
         raise InvalidInput("Not a valid override.", field="override_id")
-    return int(value)
+    return override_id
 
 
 async def _write(request: Request, conversation_id: int, caller: Caller, box: str) -> Response:
@@ -214,17 +219,17 @@ async def _write(request: Request, conversation_id: int, caller: Caller, box: st
 
 
 @router.post("/conversations/{conversation_id}/reply")
-async def reply(request: Request, conversation_id: int, caller: SignedIn) -> Response:
+async def reply(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
     return await _write(request, conversation_id, caller, "reply")
 
 
 @router.post("/conversations/{conversation_id}/note")
-async def note(request: Request, conversation_id: int, caller: SignedIn) -> Response:
+async def note(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
     return await _write(request, conversation_id, caller, "note")
 
 
 @router.post("/conversations/{conversation_id}/coach-overrides")
-async def ask_override(request: Request, conversation_id: int, caller: SignedIn) -> Response:
+async def ask_override(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
     """An agent asks a supervisor to allow one exact text the coach blocked."""
     form = await checked_form(request)
     text, reason = _lines(field(form, "text")), field(form, "reason")
@@ -244,7 +249,7 @@ async def ask_override(request: Request, conversation_id: int, caller: SignedIn)
 
 
 @router.post("/conversations/{conversation_id}/status")
-async def status(request: Request, conversation_id: int, caller: SignedIn) -> Response:
+async def status(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
     form = await checked_form(request)
     new_status = field(form, "status")
     until_text = field(form, "snoozed_until")
@@ -260,7 +265,7 @@ async def status(request: Request, conversation_id: int, caller: SignedIn) -> Re
 
 
 @router.post("/conversations/{conversation_id}/tags")
-async def tags(request: Request, conversation_id: int, caller: SignedIn) -> Response:
+async def tags(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
     text = field(await checked_form(request), "tags")
     wanted = [t for t in text.replace(",", " ").split() if t]
 
@@ -271,7 +276,7 @@ async def tags(request: Request, conversation_id: int, caller: SignedIn) -> Resp
 
 
 @router.post("/conversations/{conversation_id}/assign")
-async def assign(request: Request, conversation_id: int, caller: SignedIn) -> Response:
+async def assign(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
     choice = field(await checked_form(request), "owner_id")
 
     async def set_owner(act: Act, conversation: Conversation) -> None:
@@ -282,7 +287,7 @@ async def assign(request: Request, conversation_id: int, caller: SignedIn) -> Re
 
 
 @router.post("/conversations/{conversation_id}/handover")
-async def hand_over(request: Request, conversation_id: int, caller: SignedIn) -> Response:
+async def hand_over(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
     form = await checked_form(request)
     to_agent, handover_note = field(form, "to_agent_id"), field(form, "note")
 
@@ -300,7 +305,9 @@ async def hand_over(request: Request, conversation_id: int, caller: SignedIn) ->
 
 
 @router.post("/handovers/{handover_id}/{decision}")
-async def decide(request: Request, handover_id: int, decision: str, caller: SignedIn) -> Response:
+async def decide(
+    request: Request, handover_id: IdPath, decision: str, caller: SignedIn
+) -> Response:
     await checked_form(request)
     if decision not in ("accept", "decline"):
         raise InvalidInput("A hand-over is accepted or declined.")

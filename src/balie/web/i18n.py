@@ -87,6 +87,3 @@ class Languages:
         self.environments = {
             lang: _environment(lang, self.translations[lang]) for lang in LANGUAGES
         }
-
-    def gettext(self, language: str, message: str) -> str:
-        return self.translations[language].gettext(message)

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from balie.conversations import queries
 from balie.conversations.rules import CHANNELS, SEVERITIES, STATUSES
 from balie.errors import InvalidInput
+from balie.ids import parse_id
 from balie.web import coach, directory
 from balie.web.pages import PageRoute, SignedIn, render
 
@@ -29,12 +30,13 @@ def _one_of(value: str, allowed: tuple[str, ...], name: str) -> str | None:
 def _filters(
     status: str, owner: str, team: str, severity: str, tag: str, channel: str
 ) -> queries.Filters:
-    if team and not team.isdigit():
+    team_id = parse_id(team) if team else None
+    if team and team_id is None:
         raise InvalidInput("team must be a team id.", field="team")
     return queries.Filters(
         status=_one_of(status, STATUSES, "status"),
         owner=owner or None,
-        team_id=int(team) if team else None,
+        team_id=team_id,
         severity=_one_of(severity, SEVERITIES, "severity"),
         tag=tag.strip() or None,
         channel=_one_of(channel, CHANNELS, "channel"),

@@ -67,7 +67,7 @@ async def log_in(request: Request, ui: UI) -> Response:
     next_page = local_path(field(form, "next"))
     address = _address(email)
     keys = [f"email:{address}", f"ip:{_client_address(request)}"]
-    wait = await ui.throttle.wait_seconds(keys)
+    wait = await ui.throttle.attempt(keys)
     if wait:
         # Refused before the password is checked: a correct guess must not get through.
         log.warning("log-in throttled", extra={"fields": {"client": keys[1], "wait": wait}})
@@ -79,9 +79,9 @@ async def log_in(request: Request, ui: UI) -> Response:
         check_password, agent.password_hash if agent else None, password
     )
     if agent is None or not agent.active or not valid:
-        await ui.throttle.failed(keys)
         log.info("log-in refused", extra={"fields": {"client": keys[1]}})
         return render(request, "login.html", status=401, next=next_page, email=email, failed=True)
+    await ui.throttle.forgive(keys)
     # A fresh session on log-in, so a session planted before log-in is worth nothing.
     request.session.clear()
     request.session["agent_id"] = agent.id

@@ -23,6 +23,16 @@ class LoginThrottle(ABC):
     async def failed(self, keys: Sequence[str]) -> None:
         """Count one failed log-in against every key."""
 
+    @abstractmethod
+    async def attempt(self, keys: Sequence[str]) -> int:
+        """Check and count in one step: 0 when a log-in may be tried now (and it is counted
+        as failed until ``forgive``), else the seconds to wait (nothing counted). Counting
+        before the slow password check means parallel guesses cannot all slip through."""
+
+    @abstractmethod
+    async def forgive(self, keys: Sequence[str]) -> None:
+        """Take back the count of the attempt that turned out to be a good log-in."""
+
 
 class MemoryLoginThrottle(LoginThrottle):
     # Beyond this many keys, a failure also sweeps out keys whose window has passed, so
@@ -53,7 +63,9 @@ class MemoryLoginThrottle(LoginThrottle):
         return times
 
     async def wait_seconds(self, keys: Sequence[str]) -> int:
-        now = self.clock()
+        return self._wait(keys, self.clock())
+
+    def _wait(self, keys: Sequence[str], now: float) -> int:
         wait = 0.0
         for key in keys:
             times = self._recent(key, now)
@@ -63,8 +75,25 @@ class MemoryLoginThrottle(LoginThrottle):
                 wait = max(wait, oldest_counted + self.window - now)
         return math.ceil(wait)
 
+    async def attempt(self, keys: Sequence[str]) -> int:
+        # No await between the check and the count: atomic within this process.
+        wait = self._wait(keys, self.clock())
+        if wait == 0:
+            self._count(keys, self.clock())
+        return wait
+
+    async def forgive(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            times = self._failures.get(key)
+            if times:
+                times.pop()
+                if not times:
+                    del self._failures[key]
+
     async def failed(self, keys: Sequence[str]) -> None:
-        now = self.clock()
+        self._count(keys, self.clock())
+
+    def _count(self, keys: Sequence[str], now: float) -> None:
         if len(self._failures) > self.SWEEP_ABOVE:
             for key in list(self._failures):
                 self._recent(key, now)

@@ -78,8 +78,9 @@ async def checked_form(request: Request) -> FormData:
 
 
 def field(form: FormData, name: str) -> str:
+    """A text field; NUL characters are dropped (no text Balie stores may hold them)."""
     value = form.get(name)
-    return value if isinstance(value, str) else ""
+    return value.replace("\x00", "") if isinstance(value, str) else ""
 
 
 def language_of(request: Request) -> str:

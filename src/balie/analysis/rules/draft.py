@@ -127,8 +127,15 @@ class Draft:
         self.sentences: list[tuple[int, int]] = sentences(text)
         self.quoted: list[tuple[int, int]] = [m.span() for m in _QUOTED.finditer(text)]
         self._hits: dict[tuple[str, bool], list[Hit]] = {}
-        masked = any(is_masked(t) for t in self.tokens)
-        self._norms: list[str] | None = None if masked else [t.norm for t in self.tokens]
+        self._norms = [t.norm for t in self.tokens]
+        self._masked = any(is_masked(t) for t in self.tokens)
+
+    def _find(self, name: str) -> list[Hit]:
+        # Masked writing ("f***", "k*t") only matters for swearing: triage's lists, read
+        # through the lexicon's own matcher. The coach's phrase lists are plain words and
+        # keep the fast path, so one masked word does not slow every list down.
+        plain = not self._masked or name.startswith("coach_")
+        return _lexicon(self.language, name).find(self.tokens, self._norms if plain else None)
 
     def find(self, name: str, *, in_quotes: bool = False) -> list[Hit]:
         """Hits of lexicon ``name`` in this draft's language, minus those overlapping a hit of
@@ -139,16 +146,9 @@ class Draft:
         """
         key = (name, in_quotes)
         if key not in self._hits:
-            found = [
-                h
-                for h in _lexicon(self.language, name).find(self.tokens, self._norms)
-                if in_quotes or not self.in_quotes(h.start, h.end)
-            ]
+            found = [h for h in self._find(name) if in_quotes or not self.in_quotes(h.start, h.end)]
             if found:  # look for innocent senses only when there is something to excuse
-                innocent = _lexicon(self.language, f"{name}_innocent").find(
-                    self.tokens, self._norms
-                )
-                spans = [(h.start, h.end) for h in innocent]
+                spans = [(h.start, h.end) for h in self._find(f"{name}_innocent")]
                 found = [h for h in found if not spans_overlap((h.start, h.end), spans)]
             self._hits[key] = found
         return self._hits[key]

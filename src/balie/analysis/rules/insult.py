@@ -1,10 +1,13 @@
 """insult: names, swearing and condescension aimed at the customer. Blocks the send.
 
 Reads the triage lexicons (``insults``, ``insults_addressed``, ``profanity``, owned by
-triage) and the coach's own ``coach_condescension`` ("calm down", "zoals ik al zei").
+triage) and the coach's own ``coach_condescension`` ("calm down", "zoals ik al zei") and
+``coach_condescension_opening`` ("Relax, ..." only when it opens a sentence).
 Runs on internal notes and record fields too (F2): staff words about customers leak.
 Insults inside quotation marks are still flagged: quoting is the easiest way to slip one
 into a record ("A**hole" Brown), and an agent has no need to repeat a customer's abuse.
+Only an internal note that reports the customer's words ("customer called me an idiot")
+may carry them: see ``_reported``.
 """
 
 from __future__ import annotations
@@ -25,6 +28,18 @@ _ADDRESS_PHRASES = (("what", "a"), ("bunch", "of"), ("wat", "een"), ("stelletje"
 def _negated(draft: Draft, hit: Hit) -> bool:
     masked = any(c in "*#" for c in draft.text[hit.start : hit.end])
     return not masked and any(t.norm in _NEGATIONS for t in draft.tokens_before(hit, 2))
+
+
+def _reported(draft: Draft, hit: Hit) -> bool:
+    """An internal note may record what the customer said ("customer called me an idiot",
+    "klant noemde ons oplichters"): evidence for a warning (A2), not staff talking about a
+    customer (F2). Only in notes: a reply has no reason to repeat an insult."""
+    if not draft.context.internal:
+        return False
+    return any(
+        hit.first - 5 <= verb.last < hit.first
+        for verb in draft.find("coach_reported_speech", in_quotes=True)
+    )
 
 
 def _addressed(draft: Draft, hit: Hit) -> bool:
@@ -49,11 +64,15 @@ def check(draft: Draft) -> list[Flag]:
     curses = draft.find("profanity", in_quotes=True)
     words = [h for h in names if not spans_overlap((h.start, h.end), own)]
     words += [h for h in curses if not spans_overlap((h.start, h.end), own + senses)]
+    words = [h for h in words if not _reported(draft, h)]
     flags = [draft.flag("insult", h.start, h.end, draft.without(h.start, h.end)) for h in words]
-    flags += [
-        draft.flag("insult", h.start, h.end, h.entry.reason or None)
-        for h in draft.find("coach_condescension")
+    condescending = draft.find("coach_condescension")
+    condescending += [
+        h
+        for h in draft.find("coach_condescension_opening")
+        if draft.sentence_at(h.start)[0] == h.start
     ]
+    flags += [draft.flag("insult", h.start, h.end, h.entry.reason or None) for h in condescending]
     return flags
 
 
