@@ -46,8 +46,9 @@ async def test_the_coach_flags_an_insult_as_the_agent_types(
         "Luister eens, idioot, lees gewoon de handleiding.", delay=5
     )
     await expect(coach.locator(".coach-verdict")).to_contain_text("Will not be sent.")
-    await expect(coach.locator("mark.kind-insult").first).to_contain_text("idioot")
-    await expect(coach.locator(".coach-flag.kind-insult .coach-words").first).to_have_text("idioot")
+    await expect(coach.locator("mark.kind-insult", has_text="idioot")).to_have_count(1)
+    flag = coach.locator(".coach-flag.kind-insult", has_text="idioot")
+    await expect(flag.locator(".coach-suggestion")).to_contain_text("Try:")
     if SCREENSHOTS:
         await page.screenshot(
             path=str(Path(SCREENSHOTS) / "coach-flagged-draft.png"), full_page=True

@@ -152,11 +152,16 @@ def keep_text(request: Request, override_id: int, text: str, box: str) -> None:
     request.session[_KEPT] = dict(list(kept.items())[-_KEEP_COUNT:])
 
 
+def _stored_text(override: CoachOverride) -> str | None:
+    # Read this way so the page shows the text as soon as the override row stores it.
+    stored = getattr(override, "text", None)
+    return stored if isinstance(stored, str) else None
+
+
 def kept_text(request: Request, override: CoachOverride) -> tuple[str, str]:
     """The requested text and its box; empty when this browser does not have it."""
-    stored = getattr(override, "text", None)  # when the backend stores the text itself
     kept = (request.session.get(_KEPT) or {}).get(str(override.id)) or {}
-    text = stored if isinstance(stored, str) else str(kept.get("text", ""))
+    text = _stored_text(override) or str(kept.get("text", ""))
     return text, box_of(str(kept.get("box", "reply")))
 
 
@@ -203,7 +208,7 @@ class OverrideRequest:
     text: str
 
 
-async def pending_requests(request: Request, session: AsyncSession) -> list[OverrideRequest]:
+async def pending_requests(session: AsyncSession) -> list[OverrideRequest]:
     """Requests waiting for a supervisor, oldest first (for the inbox of supervisors)."""
     rows = await session.execute(
         select(CoachOverride, Conversation)
@@ -212,7 +217,7 @@ async def pending_requests(request: Request, session: AsyncSession) -> list[Over
         .order_by(CoachOverride.created_at, CoachOverride.id)
         .limit(50)
     )
-    return [OverrideRequest(o, c, kept_text(request, o)[0]) for o, c in rows]
+    return [OverrideRequest(o, c, _stored_text(o) or "") for o, c in rows]
 
 
 @router.post("/conversations/{conversation_id}/coach")

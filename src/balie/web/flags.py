@@ -102,7 +102,9 @@ def shown(message: Message, *, mask_profanity: bool) -> Shown:
     badges = tuple(
         Badge(kind, tuple(r for r in reasons if _belongs(r.label, group))) for kind, group in wanted
     )
-    return Shown(text, text != message.text, badges, tuple(reasons))
+    # Only the evidence behind a badge: "Wat" as a question word explains nothing here.
+    behind = tuple(r for r in reasons if any(_belongs(r.label, g) for _, g in wanted))
+    return Shown(text, text != message.text, badges, behind)
 
 
 def shown_all(messages: list[Message], *, mask_profanity: bool) -> dict[int, Shown]:

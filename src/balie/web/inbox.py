@@ -77,7 +77,7 @@ async def inbox(
             "teams": await directory.teams(act.session),
             # Texts the coach blocked that an agent asks to send anyway: a supervisor's call.
             "override_requests": (
-                await coach.pending_requests(request, act.session)
+                await coach.pending_requests(act.session)
                 if act.actor.role in ("supervisor", "admin")
                 else []
             ),
