@@ -50,6 +50,7 @@ async def test_triage_badges_in_the_inbox_and_on_the_timeline(
     app: Any, db: Database, make_agent: MakeAgent
 ) -> None:
     person = await make_agent("agent", language="en")
+    dutch = await make_agent("agent", language="nl")
     rude = await open_conversation(db, subject="Oplichters", text=ABUSIVE)
     fire = await open_conversation(db, subject="Deken", text="Hoe laat zijn jullie open?")
     await _customer_writes(db, fire, CRITICAL)
@@ -65,6 +66,10 @@ async def test_triage_badges_in_the_inbox_and_on_the_timeline(
         inbox = (await browser.get("/")).text
         timeline = (await browser.get(f"/conversations/{rude}")).text
         critical_page = (await browser.get(f"/conversations/{fire}")).text
+    async with web_client(app) as browser:
+        await log_in(browser, dutch.email)
+        in_dutch = _text((await browser.get("/")).text)
+    assert all(label in in_dutch for label in ("Kritiek", "Grof", "Geen klant", "Wil een mens"))
 
     rows = {
         subject: _text(row)
@@ -187,7 +192,9 @@ async def test_a_blocked_reply_shows_the_flags_and_changes_nothing(
         csrf = await page_csrf(browser, f"/conversations/{cid}")
         before = await snapshot(db)
         reply = await browser.post(
-            f"/conversations/{cid}/reply", data={"csrf": csrf, "text": INSULT_REPLY}
+            f"/conversations/{cid}/reply",
+            data={"csrf": csrf, "text": INSULT_REPLY},
+            headers={"Referer": f"http://balie.test/conversations/{cid}"},
         )
         note = await browser.post(
             f"/conversations/{cid}/note", data={"csrf": csrf, "text": "Die idioot weer."}
@@ -199,6 +206,8 @@ async def test_a_blocked_reply_shows_the_flags_and_changes_nothing(
         )
         assert await snapshot(db) == before
 
+    # The header's forms return to the conversation, not to the POST-only address.
+    assert f'name="next" value="/conversations/{cid}"' in reply.text
     for r in (reply, note, reasoned):
         assert r.status_code == 422
         assert "Not sent: the reply coach stopped this text" in _text(r.text)
