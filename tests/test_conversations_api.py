@@ -100,9 +100,7 @@ async def test_list_filters_counts_and_cursor_paging(agent: Person, supervisor: 
         if cursor is None:
             break
     # Critical conversations come first, then the rest; newest first within each.
-    critical_first = sorted(ids[::3], reverse=True) + sorted(
-        set(ids) - set(ids[::3]), reverse=True
-    )
+    critical_first = sorted(ids[::3], reverse=True) + sorted(set(ids) - set(ids[::3]), reverse=True)
     assert seen == critical_first
 
 

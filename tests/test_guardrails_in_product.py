@@ -54,10 +54,16 @@ async def test_a_critical_case_rises_to_the_top_and_the_change_is_audited(
     assert [c["id"] for c in listed[:2]] == [urgent["id"], calm["id"]]
     assert listed[0]["severity"] == "critical"
     async with db.reading() as session:
-        change = await session.scalar(
-            select(AuditEvent).where(AuditEvent.action == "conversation.triage")
+        changes = list(
+            await session.scalars(
+                select(AuditEvent).where(
+                    AuditEvent.action == "conversation.triage",
+                    AuditEvent.target == f"conversation:{urgent['id']}",
+                )
+            )
         )
-    assert change is not None and (change.after or {})["severity"] == "critical"
+    assert [(c.before or {}).get("severity") for c in changes][-1] == "normal"
+    assert (changes[-1].after or {})["severity"] == "critical"
 
 
 async def test_an_insulting_reply_is_blocked_and_nothing_is_stored(
@@ -89,8 +95,13 @@ async def test_an_agent_needs_a_supervisors_approval_to_override(
         json={"text": INSULT_REPLY, "reason": "De klant citeerde dit zelf"},
     )
     assert asked.status_code == 201 and asked.json()["status"] == "pending"
+    # The supervisor reads the very text they are asked to allow.
+    waiting = (await supervisor.client.get(f"{API}/coach-overrides")).json()
+    assert [(o["id"], o["text"]) for o in waiting] == [(asked.json()["id"], INSULT_REPLY)]
     override_id = asked.json()["id"]
-    assert (await agent.client.post(f"{API}/coach-overrides/{override_id}/approve")).status_code == 403
+    assert (
+        await agent.client.post(f"{API}/coach-overrides/{override_id}/approve")
+    ).status_code == 403
     approved = await supervisor.client.post(f"{API}/coach-overrides/{override_id}/approve")
     assert approved.json()["status"] == "approved"
     other_text = await agent.client.post(
@@ -160,8 +171,10 @@ async def test_the_coach_answers_for_a_draft_in_its_conversation(agent: Person) 
     assert "no_apology" in [f["kind"] for f in r.json()["flags"]]
     calm = await agent.client.post(
         f"{API}/coach",
-        json={"text": "Wat vervelend, excuses! Ik stuur vandaag een nieuw toestel.",
-              "conversation_id": cid},
+        json={
+            "text": "Wat vervelend, excuses! Ik stuur vandaag een nieuw toestel.",
+            "conversation_id": cid,
+        },
     )
     assert calm.json()["verdict"] == "ok"
 

@@ -40,7 +40,7 @@ async def request_override(
     async with caller.writing() as act:
         conversation = await actions.get_visible(act, conversation_id)
         override = await guardrails.request_override(
-            act, conversation, text=body.text, reason=body.reason
+            act, conversation, text=body.text, reason=body.reason, internal=body.internal
         )
     return OverrideOut.model_validate(override, from_attributes=True)
 

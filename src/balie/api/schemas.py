@@ -147,12 +147,15 @@ class CoachRequest(In):
 class OverrideCreate(In):
     text: str = Field(min_length=1)
     reason: str = Field(min_length=1, max_length=1000)
+    internal: bool = False
 
 
 class OverrideOut(BaseModel):
     id: int
     conversation_id: int
     agent_id: int
+    text: str
+    internal: bool
     reason: str
     status: str
     decided_by: int | None

@@ -18,6 +18,7 @@ from balie.analysis.triage import triage
 from balie.conversations.rules import URGENCY
 from balie.errors import CoachBlocked, Conflict, Forbidden, InvalidInput, NotFound
 from balie.store.tables import CoachOverride, Conversation, Message, Promise
+from balie.zone import LOCAL_ZONE
 
 UPSET_SENTIMENT = -0.3
 LEADS = ("supervisor", "admin")
@@ -30,7 +31,8 @@ def draft_hash(text: str) -> str:
 async def apply_triage(act: Act, conversation: Conversation, message: Message) -> Triage:
     """Triage a customer's message, store the result on it and raise the conversation's
     flags. Flags only rise: a later polite message does not hide an earlier threat."""
-    result = triage(message.text, conversation.language)
+    language = conversation.language if conversation.language in ("nl", "en") else None
+    result = triage(message.text, language)  # type: ignore[arg-type]
     message.triage = result.as_json()
     before = _flags(conversation)
     conversation.abusive = conversation.abusive or result.abusive
@@ -66,9 +68,7 @@ def _flags(c: Conversation) -> dict[str, Any]:
     }
 
 
-async def reply_context(
-    act: Act, conversation: Conversation, *, internal: bool
-) -> ReplyContext:
+async def reply_context(act: Act, conversation: Conversation, *, internal: bool) -> ReplyContext:
     """What the coach needs to know, read from the conversation and its last customer words."""
     last_triage = await act.session.scalar(
         select(Message.triage)
@@ -86,7 +86,8 @@ async def reply_context(
         company_at_fault=False,
         internal=internal,
         customer_abusive=conversation.abusive,
-        now=act.now,
+        # Promises ("morgen voor 12:00") are read in the agents' own time zone.
+        now=act.now.astimezone(LOCAL_ZONE),
         language=language,  # type: ignore[arg-type]
     )
 
@@ -116,7 +117,7 @@ async def check_draft(
             raise NotFound(f"Override {override_id} is not yours for this conversation.")
         if override.status != "approved":
             raise Conflict(f"Override {override_id} is {override.status}, not approved.")
-        if override.draft_hash != draft_hash(text):
+        if override.draft_hash != draft_hash(text) or override.internal != internal:
             raise Conflict("The approved override was for a different text.")
         override.status = "used"
         record["override"] = {"id": override.id, "approved_by": override.decided_by}
@@ -163,7 +164,7 @@ async def record_promises(
 
 
 async def request_override(
-    act: Act, conversation: Conversation, *, text: str, reason: str
+    act: Act, conversation: Conversation, *, text: str, reason: str, internal: bool = False
 ) -> CoachOverride:
     reason = reason.strip()
     if not reason or len(reason) > 1000:
@@ -173,6 +174,8 @@ async def request_override(
     override = CoachOverride(
         conversation_id=conversation.id,
         agent_id=act.actor.id,
+        text=text.strip(),
+        internal=internal,
         draft_hash=draft_hash(text),
         reason=reason,
         status="pending",

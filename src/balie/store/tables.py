@@ -238,6 +238,9 @@ class CoachOverride(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    # The text the supervisor reads, and whether it is a reply or an internal note.
+    text: Mapped[str] = mapped_column(Text)
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)
     # SHA-256 of the exact draft: an approval is for that text, not for any text.
     draft_hash: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)

@@ -138,39 +138,6 @@ def box_of(value: str) -> str:
     return value if value in BOXES else "reply"
 
 
-# Texts an agent asked to send, kept in their own (signed) session until sent: the
-# override itself stores only the text's hash. Small, so the cookie stays small.
-_KEPT = "coach_texts"
-_KEEP_CHARS = 800
-_KEEP_COUNT = 2
-
-
-def keep_text(request: Request, override_id: int, text: str, box: str) -> None:
-    kept = dict(request.session.get(_KEPT) or {})
-    if len(text) <= _KEEP_CHARS:
-        kept[str(override_id)] = {"text": text, "box": box}
-    request.session[_KEPT] = dict(list(kept.items())[-_KEEP_COUNT:])
-
-
-def _stored_text(override: CoachOverride) -> str | None:
-    # Read this way so the page shows the text as soon as the override row stores it.
-    stored = getattr(override, "text", None)
-    return stored if isinstance(stored, str) else None
-
-
-def kept_text(request: Request, override: CoachOverride) -> tuple[str, str]:
-    """The requested text and its box; empty when this browser does not have it."""
-    kept = (request.session.get(_KEPT) or {}).get(str(override.id)) or {}
-    text = _stored_text(override) or str(kept.get("text", ""))
-    return text, box_of(str(kept.get("box", "reply")))
-
-
-def forget_text(request: Request, override_id: int) -> None:
-    kept = dict(request.session.get(_KEPT) or {})
-    if kept.pop(str(override_id), None) is not None:
-        request.session[_KEPT] = kept
-
-
 @dataclass(frozen=True)
 class MyOverride:
     override: CoachOverride
@@ -196,8 +163,7 @@ async def my_overrides(
     for o in rows:
         if o.status == "declined" and (o.decided_at is None or o.decided_at < now - DECLINED_SHOWN):
             continue
-        text, box = kept_text(request, o)
-        shown.append(MyOverride(o, text, box))
+        shown.append(MyOverride(o, o.text, "note" if o.internal else "reply"))
     return shown
 
 
@@ -217,7 +183,7 @@ async def pending_requests(session: AsyncSession) -> list[OverrideRequest]:
         .order_by(CoachOverride.created_at, CoachOverride.id)
         .limit(50)
     )
-    return [OverrideRequest(o, c, _stored_text(o) or "") for o, c in rows]
+    return [OverrideRequest(o, c, o.text) for o, c in rows]
 
 
 @router.post("/conversations/{conversation_id}/coach")

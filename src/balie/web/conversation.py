@@ -212,10 +212,7 @@ async def _write(request: Request, conversation_id: int, caller: Caller, box: st
             override_reason=override_reason,
         )
 
-    response = await _change(request, caller, conversation_id, write, drafts={box: text}, box=box)
-    if override_id is not None and response.status_code == 303:
-        coach.forget_text(request, override_id)
-    return response
+    return await _change(request, caller, conversation_id, write, drafts={box: text}, box=box)
 
 
 @router.post("/conversations/{conversation_id}/reply")
@@ -237,14 +234,13 @@ async def ask_override(request: Request, conversation_id: IdPath, caller: Signed
     try:
         async with caller.writing() as act:
             conversation = await actions.get_visible(act, conversation_id)
-            override = await guardrails.request_override(
-                act, conversation, text=text, reason=reason
+            await guardrails.request_override(
+                act, conversation, text=text, reason=reason, internal=box == "note"
             )
     except BalieError as error:
         return await _page(
             request, caller, conversation_id, error=error, drafts={box: text}, box=box
         )
-    coach.keep_text(request, override.id, text, box)
     return redirect(f"/conversations/{conversation_id}")
 
 
