@@ -99,7 +99,9 @@ async def test_list_filters_counts_and_cursor_paging(agent: Person, supervisor: 
         cursor = page["next_cursor"]
         if cursor is None:
             break
-    assert seen == sorted(ids, reverse=True)
+    # Critical conversations come first, then the rest; newest first within each.
+    critical_first = sorted(ids[::3], reverse=True) + sorted(set(ids) - set(ids[::3]), reverse=True)
+    assert seen == critical_first
 
 
 async def test_status_changes_follow_the_rules(agent: Person, db: Database) -> None:

@@ -17,6 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
 
 from balie import __version__
+from balie.api.coach import router as coach_router
 from balie.api.conversations import router as conversations_router
 from balie.api.customers import router as customers_router
 from balie.api.orders import router as orders_router
@@ -106,6 +107,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_problem)
 
     app.include_router(conversations_router)
+    app.include_router(coach_router)
     app.include_router(customers_router)
     app.include_router(orders_router)
     app.include_router(search_router)

@@ -83,3 +83,11 @@ class TooManyRequests(BalieError):
     status = 429
     code = "too_many_requests"
     title = "Too many requests"
+
+
+class CoachBlocked(BalieError):
+    """The coach blocked a text (an insult); it is not stored unless an override allows it."""
+
+    status = 422
+    code = "coach_blocked"
+    title = "Blocked by the reply coach"

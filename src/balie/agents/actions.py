@@ -138,3 +138,17 @@ async def create_inbox(
         after={"name": name, "channel": channel, "team_id": team_id, "address": inbox.address},
     )
     return inbox
+
+
+async def set_mask_profanity(act: Act, agent: Agent, on: bool) -> None:
+    """The agent's choice to see swear words in customers' messages masked ("k*t")."""
+    if agent.mask_profanity == on:
+        return
+    before = {**_snapshot(agent), "mask_profanity": agent.mask_profanity}
+    agent.mask_profanity = on
+    await act.audit(
+        "agent.update",
+        f"agent:{agent.id}",
+        before=before,
+        after={**_snapshot(agent), "mask_profanity": agent.mask_profanity},
+    )

@@ -139,6 +139,8 @@ async def create_message(conversation_id: IdPath, body: MessageCreate, caller: A
             html=body.html,
             internal=body.internal,
             client_id=body.client_id,
+            override_id=body.override_id,
+            override_reason=body.override_reason,
         )
     return MessageOut.of(message)
 

@@ -60,6 +60,8 @@ class MessageCreate(In):
     html: str | None = None
     internal: bool = False
     client_id: str | None = Field(None, min_length=1, max_length=100)
+    override_id: int | None = None
+    override_reason: str | None = Field(None, max_length=1000)
 
 
 class HandoverCreate(In):
@@ -78,6 +80,8 @@ class MessageOut(BaseModel):
     html: str | None
     attachments: list[Any]
     client_id: str | None
+    triage: dict[str, Any] | None
+    coaching: dict[str, Any] | None
     created_at: dt.datetime
 
     @classmethod
@@ -95,6 +99,11 @@ class ConversationOut(BaseModel):
     status: str
     priority: str
     severity: str
+    urgency: int
+    abusive: bool
+    angry: bool
+    wants_human: bool
+    intent: str | None
     channel: str
     subject: str
     language: str | None
@@ -125,5 +134,30 @@ class HandoverOut(BaseModel):
     to_agent_id: int
     note: str
     status: str
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+
+
+class CoachRequest(In):
+    text: str = Field(max_length=50_000)
+    conversation_id: int | None = None
+    internal: bool = False
+
+
+class OverrideCreate(In):
+    text: str = Field(min_length=1)
+    reason: str = Field(min_length=1, max_length=1000)
+    internal: bool = False
+
+
+class OverrideOut(BaseModel):
+    id: int
+    conversation_id: int
+    agent_id: int
+    text: str
+    internal: bool
+    reason: str
+    status: str
+    decided_by: int | None
     created_at: dt.datetime
     decided_at: dt.datetime | None

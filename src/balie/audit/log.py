@@ -58,11 +58,19 @@ async def record(
 
 
 def _plain(value: dict[str, Any] | None) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    return {
-        k: (v.isoformat() if isinstance(v, dt.datetime | dt.date) else v) for k, v in value.items()
-    }
+    return None if value is None else _jsonable(value)
+
+
+def _jsonable(value: Any) -> Any:
+    """Dates and times as ISO text, at any depth, so the stored JSON and the hashed JSON
+    are the same thing."""
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
 
 
 async def verify(session: AsyncSession, *, batch: int = 5000) -> tuple[int, ChainBreak | None]:

@@ -9,6 +9,7 @@ import nh3
 from sqlalchemy import delete, select, update
 
 from balie.act import Act
+from balie.conversations import guardrails
 from balie.conversations.access import can_see
 from balie.conversations.rules import (
     AUTHOR_KINDS,
@@ -17,6 +18,7 @@ from balie.conversations.rules import (
     MAX_SUBJECT_CHARS,
     PRIORITIES,
     SEVERITIES,
+    URGENCY,
     clean_tags,
     transition_error,
 )
@@ -110,6 +112,7 @@ async def create_conversation(
         status="open",
         priority=priority,
         severity=severity,
+        urgency=URGENCY[severity],
         channel=channel,
         subject=subject,
         language=language or customer.language,
@@ -174,6 +177,8 @@ async def _append(
     act.session.add(message)
     await act.session.flush()
     await index_message(act.session, message.id, text)
+    if author_kind == "customer":
+        await guardrails.apply_triage(act, conversation, message)
     await act.audit(
         "message.create",
         f"conversation:{conversation.id}",
@@ -197,9 +202,14 @@ async def add_message(
     author_kind: str = "agent",
     html: str | None = None,
     client_id: str | None = None,
+    override_id: int | None = None,
+    override_reason: str | None = None,
 ) -> tuple[Message, bool]:
     """Append a reply or an internal note. Returns (message, created); a retried
-    ``client_id`` returns the message stored the first time and creates nothing."""
+    ``client_id`` returns the message stored the first time and creates nothing.
+
+    An agent's text passes the coach first: a blocked text (an insult) is refused unless
+    an override allows it; warnings are stored on the message; promises become rows."""
     if author_kind not in AUTHOR_KINDS:
         raise InvalidInput(f"Author must be one of {', '.join(AUTHOR_KINDS)}.", field="author")
     if author_kind == "customer" and internal:
@@ -216,6 +226,16 @@ async def add_message(
         if earlier is not None:
             return earlier, False
     agent_id = act.actor.id if author_kind == "agent" and act.actor.kind == "agent" else None
+    coaching = None
+    if author_kind == "agent":
+        coaching, record = await guardrails.check_draft(
+            act,
+            conversation,
+            text=body,
+            internal=internal,
+            override_id=override_id,
+            override_reason=override_reason,
+        )
     message = await _append(
         act,
         conversation,
@@ -226,6 +246,10 @@ async def add_message(
         html=html,
         client_id=client_id,
     )
+    if coaching is not None:
+        message.coaching = record
+        if not internal:
+            await guardrails.record_promises(act, conversation, message, coaching)
     if author_kind == "customer" and conversation.status != "open":
         # A customer writing again reopens the conversation: nobody is ignored.
         await _set_status(act, conversation, "open", snoozed_until=None)

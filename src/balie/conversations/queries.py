@@ -64,18 +64,18 @@ class Filters:
 
 
 def encode_cursor(c: Conversation) -> str:
-    raw = json.dumps([c.last_activity_at.isoformat(), c.id]).encode()
+    raw = json.dumps([c.urgency, c.last_activity_at.isoformat(), c.id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
+def decode_cursor(cursor: str) -> tuple[int, dt.datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        at, cid = json.loads(raw)
+        urgency, at, cid = json.loads(raw)
         when, conversation_id = dt.datetime.fromisoformat(at), parse_id(str(cid))
-        if when.tzinfo is None or conversation_id is None:
+        if when.tzinfo is None or conversation_id is None or urgency not in (0, 1, 2):
             raise ValueError("not a cursor of ours")
-        return when, conversation_id
+        return int(urgency), when, conversation_id
     except (ValueError, TypeError) as exc:
         raise InvalidInput("The cursor is not one this API gave out.", field="cursor") from exc
 
@@ -85,16 +85,25 @@ def page_query(actor: Actor, filters: Filters, *, cursor: str | None, limit: int
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}.", field="limit")
     query = select(Conversation).where(*filters.where(actor))
     if cursor:
-        at, cid = decode_cursor(cursor)
+        urgency, at, cid = decode_cursor(cursor)
         query = query.where(
             or_(
-                Conversation.last_activity_at < at,
-                and_(Conversation.last_activity_at == at, Conversation.id < cid),
+                Conversation.urgency < urgency,
+                and_(
+                    Conversation.urgency == urgency,
+                    or_(
+                        Conversation.last_activity_at < at,
+                        and_(Conversation.last_activity_at == at, Conversation.id < cid),
+                    ),
+                ),
             )
         )
-    return query.order_by(Conversation.last_activity_at.desc(), Conversation.id.desc()).limit(
-        limit + 1
-    )
+    # Critical first, then high, then the rest; newest activity first within each.
+    return query.order_by(
+        Conversation.urgency.desc(),
+        Conversation.last_activity_at.desc(),
+        Conversation.id.desc(),
+    ).limit(limit + 1)
 
 
 async def list_page(

@@ -9,6 +9,8 @@ Status = Literal["open", "pending", "snoozed", "resolved"]
 STATUSES: tuple[Status, ...] = ("open", "pending", "snoozed", "resolved")
 PRIORITIES = ("low", "normal", "high", "urgent")
 SEVERITIES = ("normal", "high", "critical")
+# Sort key of a severity: critical conversations rise to the top of the inbox.
+URGENCY = {"normal": 0, "high": 1, "critical": 2}
 CHANNELS = ("chat", "email", "api", "phone")
 AUTHOR_KINDS = ("customer", "agent", "bot", "system")
 

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 
 from balie.act import Act
 from balie.addresses import normalise_email
+from balie.conversations.guardrails import refuse_insults
 from balie.errors import Conflict, InvalidInput, NotFound
 from balie.search.index import index_customer
 from balie.store.tables import Conversation, Customer, CustomerIdentity, Order
@@ -91,6 +92,7 @@ async def update_customer(
     before = await _snapshot(act, customer)
     if name is not _UNSET:
         customer.name = _clean_name(name)
+        refuse_insults(customer.name, field="name")
     if language is not _UNSET:
         if language not in (None, "nl", "en"):
             raise InvalidInput("Language must be nl, en or null.", field="language")
@@ -98,6 +100,7 @@ async def update_customer(
     if notes is not _UNSET:
         if len(notes) > 10_000:
             raise InvalidInput("Notes are limited to 10,000 characters.", field="notes")
+        refuse_insults(notes, field="notes")
         customer.notes = notes
     for raw in add_emails:
         address = normalise_email(raw)

@@ -73,6 +73,8 @@ class Agent(Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Show customers' swear words masked ("f***") in this agent's inbox.
+    mask_profanity: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = _ts()
 
 
@@ -135,11 +137,12 @@ class Order(Base):
 
 class Conversation(Base):
     __tablename__ = "conversations"
+    # The inbox lists by urgency (critical first), then newest activity.
     __table_args__ = (
-        Index("ix_conversations_status_activity", "status", "last_activity_at", "id"),
-        Index("ix_conversations_owner_activity", "owner_id", "last_activity_at", "id"),
-        Index("ix_conversations_team_activity", "team_id", "last_activity_at", "id"),
-        Index("ix_conversations_activity", "last_activity_at", "id"),
+        Index("ix_conversations_status_order", "status", "urgency", "last_activity_at", "id"),
+        Index("ix_conversations_owner_order", "owner_id", "urgency", "last_activity_at", "id"),
+        Index("ix_conversations_team_order", "team_id", "urgency", "last_activity_at", "id"),
+        Index("ix_conversations_order", "urgency", "last_activity_at", "id"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
@@ -150,9 +153,16 @@ class Conversation(Base):
     status: Mapped[str] = mapped_column(String(20))
     priority: Mapped[str] = mapped_column(String(20))
     severity: Mapped[str] = mapped_column(String(20), index=True)
+    # 2 critical, 1 high, 0 normal: kept with severity so the list can sort on it.
+    urgency: Mapped[int] = mapped_column(Integer, default=0)
     channel: Mapped[str] = mapped_column(String(20), index=True)
     subject: Mapped[str] = mapped_column(String(300))
     language: Mapped[str | None] = mapped_column(String(5))
+    # What triage found in the customer's messages; sticky once seen.
+    abusive: Mapped[bool] = mapped_column(Boolean, default=False)
+    angry: Mapped[bool] = mapped_column(Boolean, default=False)
+    wants_human: Mapped[bool] = mapped_column(Boolean, default=False)
+    intent: Mapped[str | None] = mapped_column(String(20))
     # The sequence number of the newest message; the next message takes last_seq + 1.
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     snoozed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
@@ -201,7 +211,43 @@ class Message(Base):
     attachments: Mapped[list[Any]] = mapped_column(JSON, default=list)
     # Set by clients that retry: the same client_id in a conversation is stored once.
     client_id: Mapped[str | None] = mapped_column(String(100))
+    # Triage of a customer's message; the coach's verdict on an agent's message.
+    triage: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    coaching: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = _ts()
+
+
+class Promise(Base):
+    """A commitment found in a sent reply ("morgen voor 12:00"), due for its owner."""
+
+    __tablename__ = "promises"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    text: Mapped[str] = mapped_column(String(300))
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime] = _ts()
+
+
+class CoachOverride(Base):
+    """An agent's request to send a draft the coach blocked; a supervisor decides."""
+
+    __tablename__ = "coach_overrides"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    # The text the supervisor reads, and whether it is a reply or an internal note.
+    text: Mapped[str] = mapped_column(Text)
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    # SHA-256 of the exact draft: an approval is for that text, not for any text.
+    draft_hash: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    created_at: Mapped[dt.datetime] = _ts()
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuditEvent(Base):

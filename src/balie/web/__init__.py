@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter, Depends
 
 from balie.settings import Settings
-from balie.web import conversation, customer, inbox, login, search
+from balie.web import coach, conversation, customer, inbox, login, search
 from balie.web.pages import WebUI
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -22,6 +22,7 @@ def create_router(settings: Settings) -> APIRouter:
         login.router,
         inbox.router,
         conversation.router,
+        coach.router,
         customer.router,
         search.router,
     ):

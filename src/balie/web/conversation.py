@@ -15,14 +15,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from balie.act import Act
+from balie.analysis.coach import coach as coach_draft
 from balie.auth import Caller
-from balie.conversations import actions, queries
+from balie.conversations import actions, guardrails, queries
 from balie.conversations.rules import STATUSES
 from balie.customers.queries import customer_profile
-from balie.errors import BalieError, InvalidInput
+from balie.errors import BalieError, CoachBlocked, InvalidInput
 from balie.ids import IdPath, parse_id
 from balie.store.tables import Conversation, Customer, Message, Order
-from balie.web import directory
+from balie.web import coach, directory, flags
 from balie.web.i18n import DISPLAY_ZONE
 from balie.web.pages import PageRoute, SignedIn, checked_form, field, redirect, render
 
@@ -51,9 +52,20 @@ async def _page(
     *,
     error: BalieError | None = None,
     drafts: dict[str, str] | None = None,
+    box: str | None = None,
 ) -> Response:
+    coached = None
+    draft = (drafts or {}).get(box or "", "")
     async with caller.reading() as act:
         conversation = await actions.get_visible(act, conversation_id)
+        if box is not None and draft.strip():
+            # A refused send: the coach's flags under the box, with the ways past a block.
+            if isinstance(error, CoachBlocked):
+                verdict = error.data.get("coaching", {})
+            else:
+                about = await guardrails.reply_context(act, conversation, internal=box == "note")
+                verdict = coach_draft(draft, about).as_json()
+            coached = coach.panel(draft, verdict, box)
         customer = await act.session.get(Customer, conversation.customer_id)
         # The customer's other conversations, on every channel, next to this one (D5).
         profile = (
@@ -74,10 +86,15 @@ async def _page(
             "handover": await actions.pending_handover(act, conversation_id),
             "names": await directory.agent_names(act.session),
             "colleagues": await directory.colleagues(act.session),
+            "overrides": await coach.my_overrides(
+                request, act.session, act.actor, conversation_id, act.now
+            ),
         }
     return render(
         request,
         "conversation.html",
+        shown=flags.shown_all(context["messages"], mask_profanity=caller.agent.mask_profanity),
+        coached=coached,
         poll_seconds=POLL_SECONDS,
         last_seq=context["messages"][-1].seq if context["messages"] else 0,
         status=error.status if error else 200,
@@ -96,13 +113,14 @@ async def _change(
     change: Change,
     *,
     drafts: dict[str, str] | None = None,
+    box: str | None = None,
 ) -> Response:
     try:
         async with caller.writing() as act:
             conversation = await actions.get_visible(act, conversation_id)
             await change(act, conversation)
     except BalieError as error:
-        return await _page(request, caller, conversation_id, error=error, drafts=drafts)
+        return await _page(request, caller, conversation_id, error=error, drafts=drafts, box=box)
     return redirect(f"/conversations/{conversation_id}")
 
 
@@ -155,29 +173,75 @@ async def timeline_after(
         customer=customer,
         messages=messages,
         names=names,
+        shown=flags.shown_all(messages, mask_profanity=caller.agent.mask_profanity),
         last_seq=messages[-1].seq,
         poll_seconds=POLL_SECONDS,
     )
 
 
+def _lines(text: str) -> str:
+    # Browsers send line breaks as CRLF; an approval is for the exact text, so one form.
+    return text.replace("\r\n", "\n")
+
+
+def _override_id(value: str) -> int | None:
+    if not value:
+        return None
+    override_id = parse_id(value)
+    if override_id is None:
+        raise InvalidInput("Not a valid override.", field="override_id")
+    return override_id
+
+
+async def _write(request: Request, conversation_id: int, caller: Caller, box: str) -> Response:
+    """A reply or a note. The coach checks it inside ``add_message``; a blocked text comes
+    back with the coach's flags, unless an approved override or a supervisor's reason
+    lets it through."""
+    form = await checked_form(request)
+    text = _lines(field(form, "text"))
+    override_id = _override_id(field(form, "override_id"))
+    override_reason = field(form, "override_reason").strip() or None
+
+    async def write(act: Act, conversation: Conversation) -> None:
+        await actions.add_message(
+            act,
+            conversation,
+            text=text,
+            internal=box == "note",
+            override_id=override_id,
+            override_reason=override_reason,
+        )
+
+    return await _change(request, caller, conversation_id, write, drafts={box: text}, box=box)
+
+
 @router.post("/conversations/{conversation_id}/reply")
 async def reply(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
-    text = field(await checked_form(request), "text")
-
-    async def send(act: Act, conversation: Conversation) -> None:
-        await actions.add_message(act, conversation, text=text, internal=False)
-
-    return await _change(request, caller, conversation_id, send, drafts={"reply": text})
+    return await _write(request, conversation_id, caller, "reply")
 
 
 @router.post("/conversations/{conversation_id}/note")
 async def note(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
-    text = field(await checked_form(request), "text")
+    return await _write(request, conversation_id, caller, "note")
 
-    async def write(act: Act, conversation: Conversation) -> None:
-        await actions.add_message(act, conversation, text=text, internal=True)
 
-    return await _change(request, caller, conversation_id, write, drafts={"note": text})
+@router.post("/conversations/{conversation_id}/coach-overrides")
+async def ask_override(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
+    """An agent asks a supervisor to allow one exact text the coach blocked."""
+    form = await checked_form(request)
+    text, reason = _lines(field(form, "text")), field(form, "reason")
+    box = coach.box_of(field(form, "box"))
+    try:
+        async with caller.writing() as act:
+            conversation = await actions.get_visible(act, conversation_id)
+            await guardrails.request_override(
+                act, conversation, text=text, reason=reason, internal=box == "note"
+            )
+    except BalieError as error:
+        return await _page(
+            request, caller, conversation_id, error=error, drafts={box: text}, box=box
+        )
+    return redirect(f"/conversations/{conversation_id}")
 
 
 @router.post("/conversations/{conversation_id}/status")

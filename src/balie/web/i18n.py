@@ -12,19 +12,20 @@ import datetime as dt
 import gettext
 from io import BytesIO
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from balie.zone import LOCAL_ZONE
+
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
 LOCALE_DIR = Path(__file__).parent / "locale"
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-# Agents work in the Netherlands and Belgium; times are shown, and snooze times read, there.
-DISPLAY_ZONE = ZoneInfo("Europe/Amsterdam")
+# Times are shown, and snooze times read, where the agents work.
+DISPLAY_ZONE = LOCAL_ZONE
 
 
 def load_translations(language: str) -> gettext.GNUTranslations:
@@ -68,7 +69,12 @@ def _environment(language: str, translations: gettext.GNUTranslations) -> Enviro
     def day(date: dt.date) -> str:
         return format_date(date, "medium", locale=language)
 
+    def due(moment: dt.datetime) -> str:
+        """When a promise falls due: the weekday helps more than the date ("Tue 12:00")."""
+        return format_datetime(moment, "EEE d MMM HH:mm", tzinfo=DISPLAY_ZONE, locale=language)
+
     env.filters["when"] = when
+    env.filters["due"] = due
     env.filters["day"] = day
     env.filters["ago"] = ago
     return env

@@ -12,7 +12,7 @@ from balie.conversations import queries
 from balie.conversations.rules import CHANNELS, SEVERITIES, STATUSES
 from balie.errors import InvalidInput
 from balie.ids import parse_id
-from balie.web import directory
+from balie.web import coach, directory
 from balie.web.pages import PageRoute, SignedIn, render
 
 router = APIRouter(route_class=PageRoute)
@@ -75,6 +75,12 @@ async def inbox(
             "names": await directory.agent_names(act.session),
             "colleagues": await directory.colleagues(act.session),
             "teams": await directory.teams(act.session),
+            # Texts the coach blocked that an agent asks to send anyway: a supervisor's call.
+            "override_requests": (
+                await coach.pending_requests(act.session)
+                if act.actor.role in ("supervisor", "admin")
+                else []
+            ),
         }
     chosen = {
         "status": status,

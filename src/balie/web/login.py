@@ -1,4 +1,4 @@
-"""Logging in and out, and the agent's choice of language."""
+"""Logging in and out, and the agent's own choices: language, masked swear words."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from balie.addresses import normalise_email
-from balie.agents.actions import set_language
+from balie.agents.actions import set_language, set_mask_profanity
 from balie.agents.passwords import check_password
 from balie.errors import BalieError
 from balie.store.database import Database
@@ -103,4 +103,15 @@ async def choose_language(request: Request, caller: SignedIn) -> Response:
         agent = await act.session.get(Agent, caller.agent.id)
         assert agent is not None
         await set_language(act, agent, field(form, "language"))
+    return redirect(local_path(field(form, "next")))
+
+
+@router.post("/settings/mask-profanity")
+async def mask_profanity(request: Request, caller: SignedIn) -> Response:
+    """Show swear words in customers' messages masked ("k*t"), or as written."""
+    form = await checked_form(request)
+    async with caller.writing() as act:
+        agent = await act.session.get(Agent, caller.agent.id)
+        assert agent is not None
+        await set_mask_profanity(act, agent, field(form, "on") == "1")
     return redirect(local_path(field(form, "next")))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -105,6 +105,18 @@ def local_path(candidate: str, default: str = "/") -> str:
     return default
 
 
+def _here(request: Request) -> str:
+    """Where the header's forms (language, masking) return to. A page rendered for a
+    refused post (a blocked reply) is at a POST-only address: return to the page the post
+    came from instead."""
+    if request.method == "GET":
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    came_from = urlsplit(request.headers.get("referer", ""))
+    if came_from.netloc and came_from.netloc != request.url.netloc:
+        return "/"
+    return local_path(came_from.path + (f"?{came_from.query}" if came_from.query else ""))
+
+
 def render(request: Request, template: str, *, status: int = 200, **context: Any) -> Response:
     ui = ui_of(request)
     language = language_of(request)
@@ -114,7 +126,7 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
         lang=language,
         agent=getattr(request.state, "agent", None),
         csrf=csrf_token(request),
-        here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        here=_here(request),
         **context,
     )
     # Pages hold customers' words and a CSRF token: no shared or back-button caches.
