@@ -104,3 +104,60 @@ def test_sigterm_lets_a_request_in_flight_finish_and_commit(tmp_path: Path) -> N
     with sqlite3.connect(tmp_path / "balie.db") as conn:
         subjects = [r[0] for r in conn.execute("SELECT subject FROM conversations")]
     assert subjects == ["Onderweg bij het stoppen"]
+
+
+def test_several_worker_processes_serve_one_database(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("BALIE_")},
+        "BALIE_DATA_DIR": str(tmp_path),
+        "BALIE_PORT": str(port),
+        "BALIE_LOG_LEVEL": "WARNING",
+        "BALIE_WORKERS": "2",
+    }
+    _balie(["migrate"], env)
+    _balie(
+        ["agent", "create", "--email", "lotte@balie-demo.nl", "--password-stdin"],
+        env,
+        stdin="een lang wachtwoord\n",
+    )
+    token = _balie(["token", "create", "--agent", "lotte@balie-demo.nl"], env)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "balie", "serve", "--no-migrate"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("balie serve did not come up")
+        with httpx.Client(base_url=base, headers=headers, timeout=20) as client:
+            codes = [
+                client.post(
+                    "/api/v1/conversations",
+                    json=new_conversation(customer={"email": f"k{n}@example.nl"}),
+                ).status_code
+                for n in range(20)
+            ]
+            listed = client.get("/api/v1/conversations", params={"limit": 100}).json()
+        assert codes == [201] * 20
+        assert len(listed["items"]) == 20
+        children = subprocess.run(
+            ["pgrep", "-P", str(server.pid)], capture_output=True, text=True
+        ).stdout.split()
+        assert len(children) >= 2  # the worker processes
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

@@ -6,7 +6,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -66,17 +66,20 @@ def _serve(settings: Settings) -> None:
 
     from balie.app import create_app
 
-    config = uvicorn.Config(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,
+        "access_log": False,
         # On SIGTERM, stop accepting and let in-flight requests finish for up to this long.
-        timeout_graceful_shutdown=30,
-        proxy_headers=True,
-    )
-    uvicorn.Server(config).run()
+        "timeout_graceful_shutdown": 30,
+        "proxy_headers": True,
+    }
+    if settings.workers > 1:
+        # Each worker process builds its own app from the same BALIE_* environment.
+        uvicorn.run("balie.asgi:create", factory=True, workers=settings.workers, **options)
+        return
+    uvicorn.Server(uvicorn.Config(create_app(settings), **options)).run()
 
 
 @app.command()

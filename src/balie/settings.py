@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     secret_key: str = Field(DEFAULT_SECRET_KEY, description="Signs session cookies.")
     host: str = Field("127.0.0.1", description="Address `balie serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `balie serve` listens on.")
+    workers: int = Field(
+        1, ge=1, le=32, description="Server processes `balie serve` starts (SQLite or PostgreSQL)."
+    )
     public_url: str = Field("", description="URL agents use; defaults to http://HOST:PORT.")
     max_body_bytes: int = Field(1_000_000, ge=1024, description="Largest request body.")
     session_max_age: int = Field(12 * 3600, ge=60, description="Session lifetime, seconds.")

@@ -19,6 +19,7 @@ from balie.api.schemas import (
 )
 from balie.auth import Caller, require
 from balie.conversations import actions, queries
+from balie.conversations.rules import clean_tags
 from balie.customers.actions import customer_for_email
 from balie.errors import InvalidInput
 from balie.ids import MAX_SEQ, IdPath, IdQuery
@@ -47,8 +48,8 @@ async def create_conversation(body: ConversationCreate, caller: Agent) -> Conver
             tags=body.tags,
             order_id=body.order_id,
         )
-        tags = await actions.tags_of(act, conversation.id)
-    return ConversationOut.of(conversation, tags)
+    # The action stored exactly these (it refuses bad tags), so no need to read them back.
+    return ConversationOut.of(conversation, sorted(clean_tags(body.tags)))
 
 
 @router.get("/conversations")

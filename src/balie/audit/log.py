@@ -23,10 +23,15 @@ async def record(
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one entry. Must run inside ``Database.writing()``, which holds the head lock."""
-    head = await session.get(AuditHead, 1)
+    # The session's identity map holds objects weakly: keep the head for the whole
+    # transaction so every further append reuses it instead of reading it again.
+    head = session.info.get("audit_head")
     if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
+        head = await session.get(AuditHead, 1)
+        if head is None:
+            head = AuditHead(id=1, seq=0, hash=GENESIS)
+            session.add(head)
+        session.info["audit_head"] = head
     seq = head.seq + 1
     # JSON round trip through the same encoder the hash uses keeps what is stored and
     # what is hashed identical (dates become strings in both).

@@ -162,6 +162,8 @@ async def _append(
     )
     assert seq is not None
     conversation.last_seq = seq
+    # Judged before the insert, so the message row is written once, with its triage.
+    judged = guardrails.judge(conversation, text) if author_kind == "customer" else None
     message = Message(
         conversation_id=conversation.id,
         seq=seq,
@@ -172,13 +174,12 @@ async def _append(
         html=nh3.clean(html) if html else None,
         attachments=[],
         client_id=client_id,
+        triage=judged.as_json() if judged else None,
         created_at=act.now,
     )
     act.session.add(message)
     await act.session.flush()
     await index_message(act.session, message.id, text)
-    if author_kind == "customer":
-        await guardrails.apply_triage(act, conversation, message)
     await act.audit(
         "message.create",
         f"conversation:{conversation.id}",
@@ -190,6 +191,8 @@ async def _append(
             "internal": internal,
         },
     )
+    if judged is not None:
+        await guardrails.apply_triage(act, conversation, message, judged)
     return message
 
 

@@ -28,12 +28,17 @@ def draft_hash(text: str) -> str:
     return hashlib.sha256(text.strip().encode()).hexdigest()
 
 
-async def apply_triage(act: Act, conversation: Conversation, message: Message) -> Triage:
-    """Triage a customer's message, store the result on it and raise the conversation's
-    flags. Flags only rise: a later polite message does not hide an earlier threat."""
+def judge(conversation: Conversation, text: str) -> Triage:
+    """Triage of a customer's text, in the conversation's language when it is known."""
     language = conversation.language if conversation.language in ("nl", "en") else None
-    result = triage(message.text, language)  # type: ignore[arg-type]
-    message.triage = result.as_json()
+    return triage(text, language)  # type: ignore[arg-type]
+
+
+async def apply_triage(
+    act: Act, conversation: Conversation, message: Message, result: Triage
+) -> None:
+    """Raise the conversation's flags by a stored message's triage. Flags only rise: a
+    later polite message does not hide an earlier threat."""
     before = _flags(conversation)
     conversation.abusive = conversation.abusive or result.abusive
     conversation.angry = conversation.angry or result.anger
@@ -54,7 +59,6 @@ async def apply_triage(act: Act, conversation: Conversation, message: Message) -
             before=before,
             after={**after, "message_seq": message.seq, "evidence": reasons},
         )
-    return result
 
 
 def _flags(c: Conversation) -> dict[str, Any]:

@@ -52,13 +52,14 @@ class Filters:
         if self.customer_id is not None:
             clauses.append(Conversation.customer_id == self.customer_id)
         if self.tag:
+            # IN over the tag index, not a correlated EXISTS: counting per status with a
+            # tag then reads the few tagged rows instead of probing every conversation.
             clauses.append(
-                select(ConversationTag.conversation_id)
-                .where(
-                    ConversationTag.conversation_id == Conversation.id,
-                    ConversationTag.tag == self.tag.strip().lower(),
+                Conversation.id.in_(
+                    select(ConversationTag.conversation_id).where(
+                        ConversationTag.tag == self.tag.strip().lower()
+                    )
                 )
-                .exists()
             )
         return clauses
 

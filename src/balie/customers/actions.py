@@ -10,7 +10,7 @@ from balie.act import Act
 from balie.addresses import normalise_email
 from balie.conversations.guardrails import refuse_insults
 from balie.errors import Conflict, InvalidInput, NotFound
-from balie.search.index import index_customer
+from balie.search.index import customer_terms, index_customer
 from balie.store.tables import Conversation, Customer, CustomerIdentity, Order
 
 IDENTITY_KINDS = ("email", "visitor", "phone")
@@ -59,9 +59,11 @@ async def customer_for_email(act: Act, *, email: str, name: str | None) -> Custo
     )
     if customer_id is not None:
         return await get_customer(act, customer_id)
+    clean = _clean_name(name or address.split("@")[0])
     customer = Customer(
-        name=_clean_name(name or address.split("@")[0]),
+        name=clean,
         notes="",
+        search_terms=customer_terms(clean, [address]),
         created_at=act.now,
         updated_at=act.now,
     )
@@ -70,7 +72,7 @@ async def customer_for_email(act: Act, *, email: str, name: str | None) -> Custo
     act.session.add(
         CustomerIdentity(customer_id=customer.id, kind="email", value=address, created_at=act.now)
     )
-    await index_customer(act.session, customer, [address])
+    await index_customer(act.session, customer, [address], new=True)
     await act.audit(
         "customer.create",
         f"customer:{customer.id}",

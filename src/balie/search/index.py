@@ -26,14 +26,23 @@ async def index_message(session: AsyncSession, message_id: int, body: str) -> No
         )
 
 
-async def index_customer(session: AsyncSession, customer: Customer, emails: list[str]) -> None:
-    terms = index_terms(" ".join([customer.name, *emails]))
+def customer_terms(name: str, emails: list[str]) -> str:
+    return index_terms(" ".join([name, *emails]))
+
+
+async def index_customer(
+    session: AsyncSession, customer: Customer, emails: list[str], *, new: bool = False
+) -> None:
+    """Bring the customer's search terms up to date; ``new`` when it was just inserted
+    with its terms already set, so there is no old row to replace."""
+    terms = customer_terms(customer.name, emails)
     customer.search_terms = terms
     if _is_sqlite(session):
         await session.flush()
-        await session.execute(
-            text("DELETE FROM customer_fts WHERE rowid = :id"), {"id": customer.id}
-        )
+        if not new:
+            await session.execute(
+                text("DELETE FROM customer_fts WHERE rowid = :id"), {"id": customer.id}
+            )
         await session.execute(
             text("INSERT INTO customer_fts(rowid, terms) VALUES (:id, :terms)"),
             {"id": customer.id, "terms": terms},

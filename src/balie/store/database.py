@@ -69,6 +69,7 @@ class Database:
     async def writing(self) -> AsyncIterator[AsyncSession]:
         """One write transaction: committed when the block ends, rolled back on error."""
         async with self._write_sessions() as session, session.begin():
+            session.info.pop("audit_head", None)
             if not self.is_sqlite:
                 await session.execute(
                     select(AuditHead.id).where(AuditHead.id == 1).with_for_update()

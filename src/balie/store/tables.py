@@ -140,7 +140,16 @@ class Conversation(Base):
     # The inbox lists by urgency (critical first), then newest activity.
     __table_args__ = (
         Index("ix_conversations_status_order", "status", "urgency", "last_activity_at", "id"),
-        Index("ix_conversations_owner_order", "owner_id", "urgency", "last_activity_at", "id"),
+        # Status second: "my open conversations" then has two equalities to go on, which
+        # SQLite's planner prefers even without statistics.
+        Index(
+            "ix_conversations_owner_order",
+            "owner_id",
+            "status",
+            "urgency",
+            "last_activity_at",
+            "id",
+        ),
         Index("ix_conversations_team_order", "team_id", "urgency", "last_activity_at", "id"),
         Index("ix_conversations_order", "urgency", "last_activity_at", "id"),
     )

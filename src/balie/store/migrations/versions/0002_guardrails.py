@@ -113,7 +113,7 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_conversations_owner_order",
-            ["owner_id", "urgency", "last_activity_at", "id"],
+            ["owner_id", "status", "urgency", "last_activity_at", "id"],
             unique=False,
         )
         batch_op.create_index(
