@@ -543,13 +543,15 @@ def per_query(port: int, headers: dict[str, str], paths: list[str]) -> dict[str,
     return out
 
 
-def run_backend(ctx: Context, backend: str, versions: str) -> None:
+def run_backend(ctx: Context, backend: str, versions: str, phases: tuple[str, ...]) -> None:
     if backend == "postgres" and not postgres_available():
         log("postgres: no server on 127.0.0.1:5432, skipped")
         return
     log(f"=== {backend} ===")
-    create_phase(ctx, backend, versions)
-    read_phase(ctx, backend)
+    if "create" in phases:
+        create_phase(ctx, backend, versions)
+    if "read" in phases:
+        read_phase(ctx, backend)
 
 
 def postgres_available() -> bool:
@@ -678,6 +680,9 @@ def main() -> None:
     parser.add_argument("--backend", choices=("sqlite", "postgres", "all"), default="all")
     parser.add_argument("--quick", action="store_true", help="small sizes, about a minute")
     parser.add_argument("--no-peer", action="store_true", help="skip django-helpdesk")
+    parser.add_argument(
+        "--only", choices=("create", "read"), help="run one phase: creation, or list and search"
+    )
     parser.add_argument("--out", type=Path, help="also write all records here (JSON)")
     parser.add_argument("--work-dir", type=Path, default=Path("/tmp/balie-bench"))
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/balie-bench-cache"))
@@ -716,7 +721,7 @@ def main() -> None:
     emit({"kind": "plan", "quick": args.quick, **asdict(plan)}, ctx.records)
     for backend in backends:
         (ctx.work / backend).mkdir(parents=True, exist_ok=True)
-        run_backend(ctx, backend, versions)
+        run_backend(ctx, backend, versions, (args.only,) if args.only else ("create", "read"))
     summary = summarise(ctx, backends)
     emit(summary, ctx.records)
     if args.out:
