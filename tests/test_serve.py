@@ -38,13 +38,15 @@ def _balie(args: list[str], env: dict[str, str], stdin: str = "") -> str:
     return done.stdout.strip()
 
 
-def test_sigterm_lets_a_request_in_flight_finish_and_commit(tmp_path: Path) -> None:
+def _prepare(tmp_path: Path, **extra: str) -> tuple[dict[str, str], str, str]:
+    """Settings for a server of our own, a migrated database and an agent's API token."""
     port = _free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("BALIE_")},
         "BALIE_DATA_DIR": str(tmp_path),
         "BALIE_PORT": str(port),
         "BALIE_LOG_LEVEL": "WARNING",
+        **extra,
     }
     _balie(["migrate"], env)
     _balie(
@@ -53,22 +55,29 @@ def test_sigterm_lets_a_request_in_flight_finish_and_commit(tmp_path: Path) -> N
         stdin="een lang wachtwoord\n",
     )
     token = _balie(["token", "create", "--agent", "lotte@balie-demo.nl"], env)
+    return env, token, f"http://127.0.0.1:{port}"
+
+
+def _wait_until_healthy(base: str) -> None:
+    for _ in range(100):
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("balie serve did not come up")
+
+
+def test_sigterm_lets_a_request_in_flight_finish_and_commit(tmp_path: Path) -> None:
+    env, token, base = _prepare(tmp_path)
     server = subprocess.Popen(
         [sys.executable, "-m", "balie", "serve", "--no-migrate"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("balie serve did not come up")
+        _wait_until_healthy(base)
 
         body = json.dumps(new_conversation(subject="Onderweg bij het stoppen")).encode()
         half_sent = threading.Event()
@@ -107,38 +116,16 @@ def test_sigterm_lets_a_request_in_flight_finish_and_commit(tmp_path: Path) -> N
 
 
 def test_several_worker_processes_serve_one_database(tmp_path: Path) -> None:
-    port = _free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("BALIE_")},
-        "BALIE_DATA_DIR": str(tmp_path),
-        "BALIE_PORT": str(port),
-        "BALIE_LOG_LEVEL": "WARNING",
-        "BALIE_WORKERS": "2",
-    }
-    _balie(["migrate"], env)
-    _balie(
-        ["agent", "create", "--email", "lotte@balie-demo.nl", "--password-stdin"],
-        env,
-        stdin="een lang wachtwoord\n",
-    )
-    token = _balie(["token", "create", "--agent", "lotte@balie-demo.nl"], env)
+    env, token, base = _prepare(tmp_path, BALIE_WORKERS="2")
     server = subprocess.Popen(
         [sys.executable, "-m", "balie", "serve", "--no-migrate"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    base = f"http://127.0.0.1:{port}"
     headers = {"Authorization": f"Bearer {token}"}
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("balie serve did not come up")
+        _wait_until_healthy(base)
         with httpx.Client(base_url=base, headers=headers, timeout=20) as client:
             codes = [
                 client.post(

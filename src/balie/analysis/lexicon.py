@@ -15,7 +15,7 @@ letters and digits-for-letters need no separate entries. A masked word in the te
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -113,21 +113,31 @@ class Lexicon:
 
     def find(self, toks: Sequence[Token]) -> list[Hit]:
         """Every match, longest first at each position, not overlapping."""
-        hits: list[Hit] = []
-        i = 0
-        while i < len(toks):
-            best: tuple[int, Entry] | None = None
-            for entry in self._candidates(toks[i]):
-                end = entry.match_at(toks, i)
-                if end is not None and (best is None or end > best[0]):
-                    best = (end, entry)
-            if best is None:
-                i += 1
-                continue
-            end, entry = best
-            hits.append(Hit(entry, toks[i].start, toks[end - 1].end, i, end - 1))
-            i = end
-        return hits
+        return scan(toks, lambda i: self._candidates(toks[i]), lambda e, i: e.match_at(toks, i))
+
+
+def scan(
+    toks: Sequence[Token],
+    candidates: Callable[[int], Iterable[Entry]],
+    match_at: Callable[[Entry, int], int | None],
+) -> list[Hit]:
+    """Every match, longest first at each position, not overlapping: the one walk that
+    every matcher shares, whatever way it finds candidates and compares words."""
+    hits: list[Hit] = []
+    i = 0
+    while i < len(toks):
+        best: tuple[int, Entry] | None = None
+        for entry in candidates(i):
+            end = match_at(entry, i)
+            if end is not None and (best is None or end > best[0]):
+                best = (end, entry)
+        if best is None:
+            i += 1
+            continue
+        end, entry = best
+        hits.append(Hit(entry, toks[i].start, toks[end - 1].end, i, end - 1))
+        i = end
+    return hits
 
 
 def parse(name: str, lines: Iterable[str]) -> Lexicon:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
-from balie.analysis.lexicon import GAP, LEXICON_DIR, MAX_GAP, Entry, Hit, Lexicon, load
+from balie.analysis.lexicon import GAP, LEXICON_DIR, MAX_GAP, Entry, Hit, Lexicon, load, scan
 from balie.analysis.model import Flag, FlagKind, ReplyContext
 from balie.analysis.text import Token, is_masked, sentences, tokens
 
@@ -90,21 +90,11 @@ class _FastLexicon:
             return []
         if norms is None:
             return self.lexicon.find(toks)
-        hits: list[Hit] = []
-        i = 0
-        while i < len(toks):
-            best: tuple[int, Entry] | None = None
-            for entry in self._candidates(norms[i]):
-                end = self._match_at(entry.words, norms, i)
-                if end is not None and (best is None or end > best[0]):
-                    best = (end, entry)
-            if best is None:
-                i += 1
-                continue
-            end, entry = best
-            hits.append(Hit(entry, toks[i].start, toks[end - 1].end, i, end - 1))
-            i = end
-        return hits
+        return scan(
+            toks,
+            lambda i: self._candidates(norms[i]),
+            lambda e, i: self._match_at(e.words, norms, i),
+        )
 
 
 @cache
