@@ -118,6 +118,7 @@ class Person:
     role: str
     team_id: int | None
     client: httpx.AsyncClient
+    token: str
 
 
 MakeAgent = Callable[..., Awaitable[Person]]
@@ -155,7 +156,7 @@ async def make_agent(app: Any, db: Database) -> AsyncIterator[MakeAgent]:
             headers={"Authorization": f"Bearer {token}"},
         )
         clients.append(client)
-        return Person(agent.id, email, role, team_id, client)
+        return Person(agent.id, email, role, team_id, client, token)
 
     yield make
     for client in clients:

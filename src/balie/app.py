@@ -17,12 +17,21 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
 
 from balie import __version__
+from balie.api.chat import ChatCors
+from balie.api.chat import router as chat_router
 from balie.api.coach import router as coach_router
 from balie.api.conversations import router as conversations_router
 from balie.api.customers import router as customers_router
+from balie.api.inboxes import router as inboxes_router
+from balie.api.live import router as live_router
 from balie.api.orders import router as orders_router
 from balie.api.search import router as search_router
+from balie.chat.actions import MAX_ATTACHMENT_BYTES
+from balie.chat.limits import ChatLimits
 from balie.errors import BalieError, InvalidInput
+from balie.events.memory import MemoryBus
+from balie.events.redis_bus import RedisBus
+from balie.live.hub import Hub
 from balie.observability import Metrics, RequestContext, configure_logging
 from balie.security import BodyLimit, SecurityHeaders
 from balie.settings import Settings
@@ -81,12 +90,27 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     database = db or Database(settings.effective_database_url)
     metrics = Metrics()
 
+    hub = Hub(
+        RedisBus(settings.redis_url, prefix=settings.redis_prefix)
+        if settings.redis_url
+        else MemoryBus()
+    )
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        log.info("started", extra={"fields": {"database": database.dialect}})
-        yield
-        if db is None:  # a database handed in belongs to the caller
-            await database.dispose()
+        await hub.start()
+        database.commit_listeners.append(hub.on_commit)
+        log.info(
+            "started",
+            extra={"fields": {"database": database.dialect, "bus": type(hub.bus).__name__}},
+        )
+        try:
+            yield
+        finally:
+            database.commit_listeners.remove(hub.on_commit)
+            await hub.stop()
+            if db is None:  # a database handed in belongs to the caller
+                await database.dispose()
 
     app = FastAPI(
         title="Balie",
@@ -101,6 +125,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = database
     app.state.metrics = metrics
+    app.state.hub = hub
+    app.state.chat_limits = ChatLimits.of(settings)
 
     app.add_exception_handler(BalieError, _balie_problem)
     app.add_exception_handler(RequestValidationError, _validation_problem)
@@ -111,6 +137,9 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.include_router(customers_router)
     app.include_router(orders_router)
     app.include_router(search_router)
+    app.include_router(inboxes_router)
+    app.include_router(live_router)
+    app.include_router(chat_router)
     app.include_router(create_router(settings))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
@@ -146,7 +175,13 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.cookie_secure,
     )
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        # An attachment plus its multipart envelope.
+        larger={"/chat/v1/attachments": MAX_ATTACHMENT_BYTES + 64 * 1024},
+    )
+    app.add_middleware(ChatCors)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext, metrics=metrics)
     return app

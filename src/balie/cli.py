@@ -74,6 +74,8 @@ def _serve(settings: Settings) -> None:
         # On SIGTERM, stop accepting and let in-flight requests finish for up to this long.
         "timeout_graceful_shutdown": 30,
         "proxy_headers": True,
+        # The websockets library, in its sans-I/O form (the live chat's sockets).
+        "ws": "websockets-sansio",
     }
     if settings.workers > 1:
         # Each worker process builds its own app from the same BALIE_* environment.

@@ -73,6 +73,12 @@ class TooLarge(BalieError):
     title = "Request too large"
 
 
+class UnsupportedType(BalieError):
+    status = 415
+    code = "unsupported_type"
+    title = "Unsupported media type"
+
+
 class InternalError(BalieError):
     status = 500
     code = "internal_error"

@@ -43,18 +43,23 @@ class SecurityHeaders:
 class BodyLimit:
     """Refuses bodies over the limit with 413 before any handler reads them."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, *, larger: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # Paths that take files (attachments) have their own, larger limit.
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope["path"], self.max_bytes)
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None:
-            if not declared.isdigit() or int(declared) > self.max_bytes:
+            if not declared.isdigit() or int(declared) > limit:
                 await self._refuse(scope, send)
                 return
             await self.app(scope, receive, send)
@@ -72,7 +77,7 @@ class BodyLimit:
                 return  # the client went away; nothing to answer
             chunk = message.get("body", b"")
             seen += len(chunk)
-            if seen > self.max_bytes:
+            if seen > limit:
                 await self._refuse(scope, send)
                 return
             chunks.append(chunk)
@@ -90,9 +95,8 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
-        await send_problem(
-            send, TooLarge(f"Request bodies are limited to {self.max_bytes} bytes."), scope
-        )
+        limit = self.larger.get(scope["path"], self.max_bytes)
+        await send_problem(send, TooLarge(f"Request bodies are limited to {limit} bytes."), scope)
 
 
 async def send_problem(send: Send, error: BalieError, scope: Scope) -> None:

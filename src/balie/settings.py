@@ -39,6 +39,24 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(False, description="Send cookies over HTTPS only.")
     login_attempts: int = Field(5, ge=1, description="Failed log-ins allowed per window.")
     login_window_seconds: int = Field(300, ge=1, description="Log-in rate-limit window.")
+    redis_url: str = Field(
+        "",
+        description="Redis for live events across server processes (redis://host:6379/0); "
+        "empty means one process.",
+    )
+    redis_prefix: str = Field("balie:", description="Prefix of Balie's Redis channels.")
+    chat_visitors_per_ip_hour: int = Field(
+        60, ge=1, description="New chat visitor tokens per client address per hour."
+    )
+    chat_connections_per_ip_hour: int = Field(
+        600, ge=1, description="Chat socket connections per client address per hour."
+    )
+    chat_messages_per_10s: int = Field(
+        20, ge=1, description="Messages one chat visitor may send in 10 seconds."
+    )
+    chat_starts_per_hour: int = Field(
+        5, ge=1, description="Conversations one chat visitor may start per hour."
+    )
     log_level: str = Field("INFO", description="Python logging level.")
     log_json: bool = Field(True, description="Structured JSON logs on stderr.")
 

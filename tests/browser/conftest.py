@@ -6,28 +6,17 @@ separate process would; tests arrange data through the actions on the ``db`` fix
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-import uvicorn
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
-from balie.app import create_app
 from balie.settings import Settings
+from tests.live_support import serving
 
 CHROMIUM = "/usr/bin/chromium"
 NewPage = Callable[[], Awaitable[Page]]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -40,29 +29,8 @@ def live_server(
         log_level="WARNING",
         login_attempts=20,
     )
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        http="h11",
-        ws="none",
-        lifespan="on",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="balie-live-server", daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    assert httpx.get(f"{url}/healthz").status_code == 200
-    yield url
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(settings) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

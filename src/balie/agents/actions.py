@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from sqlalchemy import select
 
 from balie.act import Act
@@ -128,6 +130,10 @@ async def create_inbox(
         name=name,
         channel=channel,
         address=normalise_email(address) if address else None,
+        key=secrets.token_urlsafe(12),
+        secret=secrets.token_urlsafe(32),
+        prechat=[],
+        topics=[],
         created_at=act.now,
     )
     act.session.add(inbox)

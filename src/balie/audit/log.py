@@ -59,6 +59,8 @@ async def record(
     )
     session.add(event)
     head.seq, head.hash = seq, digest
+    # What changed, for whoever listens after the commit (live sockets, see balie.live).
+    session.info.setdefault("changed", set()).add(target)
     return event
 
 

@@ -6,7 +6,7 @@ those without a team, those they own, and those offered to them in a hand-over.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from balie.act import Actor
@@ -14,6 +14,9 @@ from balie.store.tables import Conversation, Handover
 
 
 def visible_to(actor: Actor) -> ColumnElement[bool]:
+    if actor.kind == "visitor":
+        # Visitors reach their own chats through the visitor key, never through this.
+        return false()
     if actor.kind != "agent" or actor.role in ("supervisor", "admin"):
         return true()
     offered = (

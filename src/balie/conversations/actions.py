@@ -9,6 +9,7 @@ import nh3
 from sqlalchemy import delete, select, update
 
 from balie.act import Act
+from balie.chat import routing
 from balie.conversations import guardrails
 from balie.conversations.access import can_see
 from balie.conversations.rules import (
@@ -54,6 +55,9 @@ async def get_visible(act: Act, conversation_id: int) -> Conversation:
 
 
 def _check_text(body: str) -> str:
+    if "\x00" in body:
+        # PostgreSQL cannot store NUL in text and SQLite would; refuse it on both.
+        raise InvalidInput("A message must not contain NUL characters.", field="text")
     body = body.strip()
     if not body:
         raise InvalidInput("A message cannot be empty.", field="text")
@@ -76,8 +80,11 @@ async def create_conversation(
     tags: list[str] = (),  # type: ignore[assignment]
     order_id: int | None = None,
     html: str | None = None,
+    client_id: str | None = None,
+    visitor: str | None = None,
 ) -> tuple[Conversation, Message]:
-    """A new conversation opened by the customer's first message."""
+    """A new conversation opened by the customer's first message. ``visitor`` is the chat
+    visitor who may read it in the widget."""
     subject = " ".join(subject.split())
     if not subject or len(subject) > MAX_SUBJECT_CHARS:
         raise InvalidInput(f"A subject needs 1 to {MAX_SUBJECT_CHARS} characters.", field="subject")
@@ -116,6 +123,7 @@ async def create_conversation(
         channel=channel,
         subject=subject,
         language=language or customer.language,
+        visitor=visitor,
         last_seq=0,
         created_at=act.now,
         updated_at=act.now,
@@ -137,7 +145,7 @@ async def create_conversation(
         internal=False,
         text=body,
         html=html,
-        client_id=None,
+        client_id=client_id,
     )
     return conversation, message
 
@@ -303,6 +311,9 @@ async def change_status(
     elif snoozed_until is not None:
         raise InvalidInput("snoozed_until only goes with status snoozed.", field="snoozed_until")
     await _set_status(act, conversation, status, snoozed_until=snoozed_until)
+    if conversation.channel == "chat" and status == "resolved" and conversation.owner_id:
+        # A finished chat frees a place: the longest-waiting visitor gets it.
+        await routing.route_queue(act, conversation.team_id)
     return conversation
 
 

@@ -13,7 +13,7 @@ from balie.errors import Conflict, InvalidInput, NotFound
 from balie.search.index import customer_terms, index_customer
 from balie.store.tables import Conversation, Customer, CustomerIdentity, Order
 
-IDENTITY_KINDS = ("email", "visitor", "phone")
+IDENTITY_KINDS = ("email", "visitor", "site_user", "phone")
 _UNSET: Any = object()
 
 
@@ -49,36 +49,70 @@ async def get_customer(act: Act, customer_id: int) -> Customer:
     return customer
 
 
-async def customer_for_email(act: Act, *, email: str, name: str | None) -> Customer:
-    """The customer known by this address, or a new one (the first contact creates them)."""
-    address = normalise_email(email)
+async def _identified(act: Act, kind: str, value: str) -> Customer | None:
     customer_id = await act.session.scalar(
         select(CustomerIdentity.customer_id).where(
-            CustomerIdentity.kind == "email", CustomerIdentity.value == address
+            CustomerIdentity.kind == kind, CustomerIdentity.value == value
         )
     )
-    if customer_id is not None:
-        return await get_customer(act, customer_id)
-    clean = _clean_name(name or address.split("@")[0])
+    return None if customer_id is None else await get_customer(act, customer_id)
+
+
+async def _new_customer(act: Act, name: str, identities: list[tuple[str, str]]) -> Customer:
+    emails = [value for kind, value in identities if kind == "email"]
     customer = Customer(
-        name=clean,
+        name=name,
         notes="",
-        search_terms=customer_terms(clean, [address]),
+        search_terms=customer_terms(name, emails),
         created_at=act.now,
         updated_at=act.now,
     )
     act.session.add(customer)
     await act.session.flush()
-    act.session.add(
-        CustomerIdentity(customer_id=customer.id, kind="email", value=address, created_at=act.now)
+    act.session.add_all(
+        CustomerIdentity(customer_id=customer.id, kind=kind, value=value, created_at=act.now)
+        for kind, value in identities
     )
-    await index_customer(act.session, customer, [address], new=True)
+    await index_customer(act.session, customer, emails, new=True)
     await act.audit(
         "customer.create",
         f"customer:{customer.id}",
-        after={"name": customer.name, "emails": [address]},
+        after={"name": customer.name, "emails": emails},
     )
     return customer
+
+
+async def customer_for_email(act: Act, *, email: str, name: str | None) -> Customer:
+    """The customer known by this address, or a new one (the first contact creates them)."""
+    address = normalise_email(email)
+    known = await _identified(act, "email", address)
+    if known is not None:
+        return known
+    return await _new_customer(
+        act, _clean_name(name or address.split("@")[0]), [("email", address)]
+    )
+
+
+async def customer_for_identity(
+    act: Act, *, kind: str, value: str, name: str | None, email: str | None
+) -> Customer:
+    """The customer a chat visitor or a host site's user is, made on first contact.
+
+    An e-mail address the visitor typed links them to the customer of that address, so
+    agents see one timeline; it gives the visitor no access to that customer's history
+    (the widget shows a visitor only the conversations they started)."""
+    if kind not in IDENTITY_KINDS:
+        raise InvalidInput(f"Identity kind must be one of {', '.join(IDENTITY_KINDS)}.")
+    known = await _identified(act, kind, value)
+    if known is not None:
+        return known
+    if email:
+        customer = await customer_for_email(act, email=email, name=name)
+        act.session.add(
+            CustomerIdentity(customer_id=customer.id, kind=kind, value=value, created_at=act.now)
+        )
+        return customer
+    return await _new_customer(act, _clean_name(name or "Visitor"), [(kind, value)])
 
 
 async def update_customer(

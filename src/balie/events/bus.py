@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 Event = dict[str, Any]
+# Subscribing to this topic hears every topic (one subscription per process, see balie.live).
+ALL = "*"
 
 
 class BusLost(Exception):

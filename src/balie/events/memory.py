@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterable
 
-from balie.events.bus import Event, EventBus, Subscription
+from balie.events.bus import ALL, Event, EventBus, Subscription
 
 _CLOSED = object()
 
@@ -35,7 +35,7 @@ class MemoryBus(EventBus):
 
     async def publish(self, topic: str, event: Event) -> None:
         for subscription in list(self.subscriptions):
-            if topic in subscription.topics:
+            if topic in subscription.topics or ALL in subscription.topics:
                 subscription.queue.put_nowait((topic, event))
 
     async def subscribe(self, topics: Iterable[str]) -> Subscription:

@@ -15,7 +15,7 @@ from redis import asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from balie.events.bus import BusLost, Event, EventBus, Subscription
+from balie.events.bus import ALL, BusLost, Event, EventBus, Subscription
 
 # How long a subscriber waits for a message before checking the connection is alive.
 HEARTBEAT_SECONDS = 5.0
@@ -36,7 +36,7 @@ class RedisSubscription(Subscription):
                     # Quiet is fine; a dead connection is not: ping to tell them apart.
                     await self.pubsub.ping()
                     continue
-                if message.get("type") != "message":
+                if message.get("type") not in ("message", "pmessage"):
                     continue
                 channel = message["channel"].decode()
                 yield channel.removeprefix(self.prefix), json.loads(message["data"])
@@ -61,8 +61,12 @@ class RedisBus(EventBus):
 
     async def subscribe(self, topics: Iterable[str]) -> Subscription:
         pubsub = self.client.pubsub()
+        wanted = list(topics)
         try:
-            await pubsub.subscribe(*(self.prefix + t for t in topics))
+            if ALL in wanted:
+                await pubsub.psubscribe(self.prefix + "*")
+            else:
+                await pubsub.subscribe(*(self.prefix + t for t in wanted))
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
             await pubsub.aclose()  # type: ignore[no-untyped-call]
             raise BusLost(f"could not subscribe on Redis: {exc}") from exc

@@ -8,7 +8,7 @@ deadlock on rows taken in different orders. Reads never wait for writers.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -48,9 +48,14 @@ def _sqlite_engine(url: str, *, begin: str, pool_size: int) -> AsyncEngine:
     return engine
 
 
+# Told, after a commit, which audit targets the transaction changed ("conversation:42").
+CommitListener = Callable[[set[str]], Awaitable[None]]
+
+
 class Database:
     def __init__(self, url: str) -> None:
         self.url = url
+        self.commit_listeners: list[CommitListener] = []
         self.dialect = make_url(url).get_backend_name()
         if self.dialect == "sqlite":
             self.writer = _sqlite_engine(url, begin="BEGIN IMMEDIATE", pool_size=1)
@@ -67,14 +72,22 @@ class Database:
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncSession]:
-        """One write transaction: committed when the block ends, rolled back on error."""
-        async with self._write_sessions() as session, session.begin():
-            session.info.pop("audit_head", None)
-            if not self.is_sqlite:
-                await session.execute(
-                    select(AuditHead.id).where(AuditHead.id == 1).with_for_update()
-                )
-            yield session
+        """One write transaction: committed when the block ends, rolled back on error.
+        After the commit, listeners hear what changed; never before, so nobody is told of
+        a change they cannot read yet."""
+        async with self._write_sessions() as session:
+            async with session.begin():
+                session.info.pop("audit_head", None)
+                session.info.pop("changed", None)
+                if not self.is_sqlite:
+                    await session.execute(
+                        select(AuditHead.id).where(AuditHead.id == 1).with_for_update()
+                    )
+                yield session
+            changed: set[str] = session.info.pop("changed", set())
+        if changed:
+            for listener in self.commit_listeners:
+                await listener(changed)
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -59,6 +60,17 @@ class Inbox(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     channel: Mapped[str] = mapped_column(String(20))
     address: Mapped[str | None] = mapped_column(String(320))
+    # The public name of a chat inbox in the widget's script tag; not a secret.
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    # Signs host sites' user ids (identity verification); never sent to a browser.
+    secret: Mapped[str] = mapped_column(String(64))
+    # The widget's pre-chat form: [{"name": "email", "required": true}, ...].
+    prechat: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    topics: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Business hours as ``balie.hours.parse_hours`` reads them; null is always open.
+    hours: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # A banner for an ongoing incident, shown in the widget.
+    incident: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = _ts()
 
 
@@ -175,6 +187,11 @@ class Conversation(Base):
     # The sequence number of the newest message; the next message takes last_seq + 1.
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     snoozed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The chat visitor (signed token) who may read this conversation in the widget.
+    visitor: Mapped[str | None] = mapped_column(String(100), index=True)
+    # Read receipts: the highest seq each side has seen.
+    customer_read_seq: Mapped[int] = mapped_column(Integer, default=0)
+    agent_read_seq: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = _ts()
     updated_at: Mapped[dt.datetime] = _ts()
     last_activity_at: Mapped[dt.datetime] = _ts()
@@ -224,6 +241,36 @@ class Message(Base):
     triage: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     coaching: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = _ts()
+
+
+class Attachment(Base):
+    """A file sent with a message; kept in the database so every process can serve it."""
+
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # The uploader: a visitor key, or "agent:N". Only they can attach it to a message.
+    owner: Mapped[str] = mapped_column(String(100), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = _ts()
+
+
+class AgentPresence(Base):
+    """Whether an agent takes chats now, and how many at once."""
+
+    __tablename__ = "agent_presence"
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))
+    capacity: Mapped[int] = mapped_column(Integer)
+    # Refreshed by the agent's live socket; a stale heartbeat is not online.
+    seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Round robin: the agent assigned longest ago gets the next chat.
+    last_assigned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = _ts()
 
 
 class Promise(Base):
