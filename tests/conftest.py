@@ -27,6 +27,7 @@ from balie.settings import Settings
 from balie.store.database import Database
 from balie.store.migrate import migrate
 from balie.store.tables import Base
+from tests.live_support import OwnRedis
 
 BACKEND = os.environ.get("BALIE_TEST_BACKEND", "sqlite")
 PG_ADMIN = os.environ.get("BALIE_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -84,6 +85,15 @@ async def empty_tables(database: Database) -> None:
 async def db(migrated_db: Database) -> Database:
     await empty_tables(migrated_db)
     return migrated_db
+
+
+@pytest.fixture
+def own_redis() -> Iterator[OwnRedis]:
+    """A Redis of the test's own, which it may stop and start again."""
+    redis = OwnRedis()
+    redis.start()
+    yield redis
+    redis.stop()
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import pytest
 import websockets
 from sqlalchemy import func, select
 
+from balie.live import socket as live_socket
 from balie.settings import Settings
 from balie.store.database import Database
 from balie.store.tables import Conversation, Message
@@ -458,3 +459,21 @@ async def test_the_widget_routes_answer_other_origins_without_cookies(
     api = await http.get(f"{server}/api/v1/inboxes", headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in api.headers
     assert (await http.get(f"{server}/chat/v1/inboxes/unknown")).status_code == 404
+
+
+async def test_heartbeats_both_ways_and_a_silent_client_is_closed(
+    server: str, http: httpx.AsyncClient, inbox: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The server runs in this process (a thread): shorten its clock for the test.
+    monkeypatch.setattr(live_socket, "PING_SECONDS", 0.2)
+    monkeypatch.setattr(live_socket, "DEAD_AFTER_SECONDS", 0.7)
+    visitor = await new_visitor(http, server, inbox["key"])
+    await visitor.connect()
+    await visitor.send({"type": "ping"})
+    assert (await visitor.until("pong"))["type"] == "pong"
+    assert (await visitor.until("ping", wait=2))["type"] == "ping"
+    assert visitor.ws is not None
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        while True:  # say nothing back: the server must give up on us
+            await asyncio.wait_for(visitor.ws.recv(), 5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4408

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import shutil
-import socket
-import subprocess
-import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -16,6 +12,7 @@ import pytest
 from balie.events import BusLost, EventBus, Subscription
 from balie.events.memory import MemoryBus
 from balie.events.redis_bus import RedisBus
+from tests.live_support import OwnRedis
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -73,64 +70,13 @@ async def test_closing_one_subscription_leaves_the_others_listening(bus: EventBu
         assert bus.subscriptions == set()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def own_redis() -> Iterator[tuple[int, list[subprocess.Popen[bytes]]]]:
-    """A Redis of our own on a free port, which the test may stop and start again."""
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.fail("redis-server is needed for the restart test (Debian package redis-server)")
-    port = _free_port()
-    procs: list[subprocess.Popen[bytes]] = []
-
-    def start() -> None:
-        procs.append(
-            subprocess.Popen(
-                [
-                    server,
-                    "--port",
-                    str(port),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        for _ in range(100):
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    return
-            time.sleep(0.05)
-        raise AssertionError("redis-server did not start")
-
-    start()
-    yield port, procs
-    for proc in procs:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-async def test_a_redis_restart_is_noticed_not_silent(
-    own_redis: tuple[int, list[subprocess.Popen[bytes]]],
-) -> None:
-    port, procs = own_redis
-    bus = RedisBus(f"redis://127.0.0.1:{port}/0", prefix="restart:")
+async def test_a_redis_restart_is_noticed_not_silent(own_redis: OwnRedis) -> None:
+    bus = RedisBus(own_redis.url, prefix="restart:")
     subscription = await bus.subscribe(["conversation:1"])
     await bus.publish("conversation:1", {"seq": 1})
     assert await _take(subscription, 1) == [("conversation:1", {"seq": 1})]
 
-    procs[0].terminate()
-    procs[0].wait(timeout=10)
+    own_redis.stop()
     with pytest.raises(BusLost):
         await _take(subscription, 1)
     await subscription.close()
