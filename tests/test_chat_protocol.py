@@ -239,7 +239,7 @@ async def test_bad_frames_get_an_error_and_change_nothing(
     for frame in bad:
         await (visitor.send(frame) if isinstance(frame, dict) else visitor.ws.send(frame))  # type: ignore[union-attr]
         error = await visitor.until("error")
-        assert error["code"] in ("invalid", "conversation_ended", "no_conversation"), error
+        assert error["code"] in ("invalid", "conversation_open"), error
         assert error["message"]
     assert await snapshot(db) == before
     await visitor.close()
@@ -477,3 +477,30 @@ async def test_heartbeats_both_ways_and_a_silent_client_is_closed(
         while True:  # say nothing back: the server must give up on us
             await asyncio.wait_for(visitor.ws.recv(), 5)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4408
+
+
+async def test_a_chat_started_on_another_device_is_followed_on_this_one(
+    server: str, http: httpx.AsyncClient, inbox: dict[str, Any]
+) -> None:
+    url = f"{server}/chat/v1/inboxes/{inbox['key']}/visitors"
+    signed = hmac.new(inbox["secret"].encode(), b"klant-7", hashlib.sha256).hexdigest()
+    tokens = [
+        (await http.post(url, json={"user_id": "klant-7", "user_hash": signed})).json()["token"]
+        for _ in range(2)
+    ]
+    laptop, phone = (VisitorClient(server, inbox["key"], t) for t in tokens)
+    await laptop.connect()
+    first = await laptop.say("Eerste vraag", start=True)
+    await phone.connect()
+    await phone.send({"type": "start", "client_id": "p1", "text": "Nog een keer"})
+    refused = await phone.until("error", client_id="p1")
+    assert refused["code"] == "conversation_open"
+    assert refused["conversation_id"] == first["conversation_id"]
+    await phone.send({"type": "end"})
+    await laptop.until("status", status="resolved")
+    second = await phone.say("Nieuwe vraag", start=True)
+    switched = await laptop.until("conversation")
+    assert switched["conversation"]["id"] == second["conversation_id"]
+    assert (await laptop.until("message", seq=1))["text"] == "Nieuwe vraag"
+    await laptop.close()
+    await phone.close()

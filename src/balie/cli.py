@@ -108,18 +108,24 @@ def demo(
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
 ) -> None:
     """Create the database with realistic demo data (once) and serve the inbox."""
-    from balie.demo import DEMO_LOGIN, DEMO_PASSWORD, load_demo
+    from balie.demo import DEMO_LOGIN, DEMO_PASSWORD, demo_chat_key, load_demo
 
     settings = _settings()
 
-    async def setup(db: Database) -> bool:
+    async def setup(db: Database) -> tuple[bool, str | None]:
         await run_migrations(db)
-        return await load_demo(db)
+        loaded = await load_demo(db)
+        return loaded, await demo_chat_key(db)
 
-    loaded = _run(setup, settings)
+    loaded, chat_key = _run(setup, settings)
     typer.echo("demo data loaded" if loaded else "demo data already present")
     typer.echo(f"Agent inbox: {settings.effective_public_url}/")
     typer.echo(f"Log in as {DEMO_LOGIN} with password {DEMO_PASSWORD}")
+    if chat_key:
+        typer.echo(
+            f"A web shop page with the chat widget: {settings.effective_public_url}"
+            f"/chat/demo/{chat_key}"
+        )
     if serve_after:
         _serve(settings)
 

@@ -12,10 +12,12 @@ from sqlalchemy import func, select
 
 from balie.act import SYSTEM, Act, Actor, utcnow
 from balie.agents.actions import create_agent, create_inbox, create_team
+from balie.chat.actions import configure_inbox
 from balie.conversations import actions as conversations
 from balie.customers.actions import customer_for_email
+from balie.hours import WEEKDAYS
 from balie.store.database import Database
-from balie.store.tables import Agent, Conversation
+from balie.store.tables import Agent, Conversation, Inbox
 
 DEMO_LOGIN = "demo@balie-demo.nl"
 DEMO_PASSWORD = "balie-demo-2026"
@@ -191,6 +193,12 @@ STORIES = (
 )
 
 
+async def demo_chat_key(db: Database) -> str | None:
+    """The widget key of the demo's chat inbox, for the demo page's address."""
+    async with db.reading() as session:
+        return await session.scalar(select(Inbox.key).where(Inbox.name == "Webshop chat"))
+
+
 async def load_demo(db: Database) -> bool:
     """Fill an empty database with demo data; returns False when agents already exist."""
     async with db.writing() as session:
@@ -211,6 +219,26 @@ async def load_demo(db: Database) -> bool:
                 address="support@balie-demo.nl",
             ),
         }
+        await configure_inbox(
+            act,
+            inboxes["Webshop chat"],
+            {
+                "prechat": [
+                    {"name": "name", "required": True},
+                    {"name": "email", "required": False},
+                    {"name": "order", "required": False},
+                    {"name": "topic", "required": False},
+                ],
+                "topics": ["Bestelling", "Retour", "Reparatie", "Anders"],
+                # Long days, so the demo chats most of the time; Dutch holidays closed.
+                "hours": {
+                    "timezone": "Europe/Amsterdam",
+                    "weekly": {day: [["07:00", "23:00"]] for day in WEEKDAYS},
+                    "holidays": [],
+                    "preset": "NL",
+                },
+            },
+        )
         await create_agent(
             act,
             email=DEMO_LOGIN,

@@ -72,6 +72,11 @@ async def widget_script() -> Response:
     )
 
 
+@router.get("/chat/demo.css", include_in_schema=False)
+async def demo_stylesheet() -> Response:
+    return FileResponse(STATIC / "demo.css", media_type="text/css; charset=utf-8")
+
+
 @router.get("/chat/demo/{key}", include_in_schema=False)
 async def demo_host_page(key: str, request: Request) -> Response:
     """A web shop's page with the widget on it, to try the chat (``make demo`` links it)."""

@@ -114,7 +114,7 @@ async def _attach(act: Act, visitor_key: str, message: Message, ids: Any) -> Non
         )
     )
     if len(rows) != len(set(ids)):
-        raise NotFound("An attachment does not exist or was already sent.", field="attachments")
+        raise InvalidInput("An attachment does not exist or was already sent.", field="attachments")
     for row in rows:
         row.message_id = message.id
     message.attachments = [
@@ -144,7 +144,11 @@ async def start_chat(
         return conversation, earlier
     current = await current_conversation(act, visitor)
     if current is not None and current.status != "resolved":
-        raise Conflict("This visitor already has an open chat; send a message instead.")
+        raise Conflict(
+            "This visitor already has an open chat; send a message instead.",
+            chat_code="conversation_open",
+            conversation_id=current.id,
+        )
     if not isinstance(text, str):
         raise InvalidInput("text must be a string.", field="text")
     try:

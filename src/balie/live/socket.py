@@ -26,6 +26,8 @@ CLOSE_TOO_MANY = 4429
 
 
 def error_code(error: BalieError) -> str:
+    if isinstance(error.data.get("chat_code"), str):
+        return str(error.data["chat_code"])
     if isinstance(error, TooManyRequests):
         return "rate_limited"
     if isinstance(error, NotFound):
@@ -45,8 +47,9 @@ def error_frame(error: BalieError, frame: Any) -> dict[str, Any]:
         "message": error.detail,
         "client_id": client_id if isinstance(client_id, str) else None,
     }
-    if "retry_after" in error.data:
-        reply["retry_after"] = error.data["retry_after"]
+    for extra in ("retry_after", "conversation_id", "field"):
+        if extra in error.data:
+            reply[extra] = error.data[extra]
     return reply
 
 

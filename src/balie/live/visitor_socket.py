@@ -38,6 +38,10 @@ def _visitor_actor(visitor: Visitor) -> Actor:
     return Actor("visitor", None, "visitor")
 
 
+def visitor_topic(visitor: Visitor) -> str:
+    return f"visitor:{visitor.inbox_id}:{visitor.key}"
+
+
 class VisitorSocket(LiveSocket):
     def __init__(
         self,
@@ -58,7 +62,7 @@ class VisitorSocket(LiveSocket):
         self.after = after
         self.conversation: Conversation | None = None
         self.sent_state: dict[str, Any] = {}
-        self.listener: Listener = hub.listener([])
+        self.listener: Listener = hub.listener([visitor_topic(visitor)])
         self.deliver_lock = asyncio.Lock()
 
     # -- state -----------------------------------------------------------------------
@@ -203,16 +207,10 @@ class VisitorSocket(LiveSocket):
                 )
             conversation_id, seq, client_id = conversation.id, message.seq, message.client_id
         if self.conversation is None or self.conversation.id != conversation_id:
-            # A new conversation: its messages count from 1 again.
-            self.after = 0
-            self.sent_state = {}
-            await self._load(conversation_id)
-            assert self.conversation is not None
-            await self.send(
-                {
-                    "type": "conversation",
-                    "conversation": {"id": conversation_id, "status": self.conversation.status},
-                }
+            await self._follow(conversation_id)
+            # The visitor's other tabs and devices follow too.
+            await self.hub.publish(
+                visitor_topic(self.visitor), {"type": "switch", "conversation_id": conversation_id}
             )
         await self.send(
             {"type": "ack", "client_id": client_id, "conversation_id": conversation_id, "seq": seq}
@@ -251,7 +249,10 @@ class VisitorSocket(LiveSocket):
         while True:
             await self.listener.wait()
             for frame in self._take_frames():
-                await self.send(frame)
+                if frame["type"] == "switch":
+                    await self._follow(frame["conversation_id"])
+                else:
+                    await self.send(frame)
             await self.deliver()
 
     def _take_frames(self) -> list[dict[str, Any]]:
@@ -261,8 +262,28 @@ class VisitorSocket(LiveSocket):
             # The visitor's own typing comes back on the conversation topic: skip it.
             if frame.get("who") == "customer":
                 continue
+            if frame["type"] == "switch":
+                frames.append(frame)
+                continue
             frames.append({k: v for k, v in frame.items() if k not in ("conversation_id", "who")})
         return frames
+
+    async def _follow(self, conversation_id: int) -> None:
+        """Move this socket to the visitor's new conversation (started on this socket or
+        on another device): its messages count from 1."""
+        if self.conversation is not None and self.conversation.id == conversation_id:
+            return
+        async with self.deliver_lock:
+            self.after = 0
+            self.sent_state = {}
+            await self._load(conversation_id)
+            assert self.conversation is not None
+            await self.send(
+                {
+                    "type": "conversation",
+                    "conversation": {"id": conversation_id, "status": self.conversation.status},
+                }
+            )
 
     async def start(self, conversation_id: int | None) -> None:
         """Serve the socket until it closes. ``after`` counts in the conversation the

@@ -1949,7 +1949,7 @@
       return;
     }
     if (
-      code === "conversation_ended" &&
+      code === "conversation_open" &&
       item &&
       item.frame.type === "start" &&
       !S.restarted.has(cid)
