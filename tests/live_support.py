@@ -104,8 +104,8 @@ class OwnRedis:
 class ServerProcess:
     """``uvicorn --factory balie.asgi:create`` as a real process, configured by BALIE_*."""
 
-    def __init__(self, env: dict[str, str]) -> None:
-        self.port = free_port()
+    def __init__(self, env: dict[str, str], port: int | None = None) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         full = {k: v for k, v in os.environ.items() if not k.startswith("BALIE_")} | env
         self.process = subprocess.Popen(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import websockets
 
 from tests.chat_support import new_visitor
 from tests.conftest import MakeAgent, Person
@@ -115,3 +116,41 @@ async def test_a_redis_restart_loses_no_message_and_sockets_keep_working(
     assert (await visitor.until("message", seq=4, wait=10))["text"] == "Redis is terug"
     assert [m["seq"] for m in visitor.seen] == [1, 2, 3, 4]
     await visitor.close()
+
+
+async def test_a_server_restart_loses_and_doubles_nothing(
+    database_url: str,
+    migrated_db: object,
+    tmp_path: Path,
+    http: httpx.AsyncClient,
+    make_agent: MakeAgent,
+) -> None:
+    env = {
+        "BALIE_DATABASE_URL": database_url,
+        "BALIE_DATA_DIR": str(tmp_path),
+        "BALIE_LOG_LEVEL": "WARNING",
+    }
+    admin = await make_agent("admin", team="Webwinkel")
+    sanne = await make_agent("agent", team="Webwinkel", name="Sanne Jansen")
+    server = ServerProcess(env)
+    try:
+        key = await chat_inbox(http, server.url, admin, "Herstart server")
+        visitor = await new_visitor(http, server.url, key)
+        await visitor.connect()
+        ack = await visitor.say("Voor de herstart", start=True)
+        await visitor.until("message", seq=1)
+        server.stop()
+        with pytest.raises(websockets.ConnectionClosed):
+            await visitor.until("never", wait=10)
+        server = ServerProcess(env, port=server.port)
+        await _reply(http, server.url, sanne, ack["conversation_id"], "Na de herstart")
+        await visitor.connect()  # resumes after seq 1
+        assert (await visitor.until("message", seq=2))["text"] == "Na de herstart"
+        again = await visitor.say("Voor de herstart", client_id=ack["client_id"], start=True)
+        assert again["seq"] == 1  # a retry after the restart is not stored twice
+        await visitor.say("Dank u")
+        await visitor.until("message", seq=3)
+        assert [m["seq"] for m in visitor.seen] == [1, 2, 3]
+        await visitor.close()
+    finally:
+        server.stop()
