@@ -12,6 +12,8 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -25,6 +27,15 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextmanager
+def serving_on(database_url: str, data_dir: Path, **settings: Any) -> Iterator[str]:
+    """A server on the test database, with quiet logs and any settings given."""
+    with serving(
+        Settings(data_dir=data_dir, database_url=database_url, log_level="WARNING", **settings)
+    ) as url:
+        yield url
 
 
 @contextmanager

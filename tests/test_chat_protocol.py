@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import json
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,26 +16,23 @@ import websockets
 from sqlalchemy import func, select
 
 from balie.live import socket as live_socket
-from balie.settings import Settings
 from balie.store.database import Database
 from balie.store.tables import Conversation, Message
 from tests.chat_support import VisitorClient, new_visitor, ws_url
 from tests.conftest import MakeAgent, Person, snapshot
-from tests.live_support import serving
+from tests.live_support import serving_on
 
 
 @pytest.fixture(scope="module")
 def server(
     database_url: str, migrated_db: object, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    settings = Settings(
-        data_dir=Path(tmp_path_factory.mktemp("chat")),
-        database_url=database_url,
-        log_level="WARNING",
+    with serving_on(
+        database_url,
+        tmp_path_factory.mktemp("chat"),
         chat_messages_per_10s=20,
         chat_starts_per_hour=50,
-    )
-    with serving(settings) as url:
+    ) as url:
         yield url
 
 

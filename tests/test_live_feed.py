@@ -6,29 +6,22 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import websockets
 
-from balie.settings import Settings
 from tests.chat_support import new_visitor, ws_url
 from tests.conftest import MakeAgent, Person, new_conversation
-from tests.live_support import serving
+from tests.live_support import serving_on
 
 
 @pytest.fixture(scope="module")
 def server(
     database_url: str, migrated_db: object, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    settings = Settings(
-        data_dir=Path(tmp_path_factory.mktemp("feed")),
-        database_url=database_url,
-        log_level="WARNING",
-    )
-    with serving(settings) as url:
+    with serving_on(database_url, tmp_path_factory.mktemp("feed")) as url:
         yield url
 
 

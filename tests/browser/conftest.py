@@ -7,13 +7,11 @@ separate process would; tests arrange data through the actions on the ``db`` fix
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
-from balie.settings import Settings
-from tests.live_support import serving
+from tests.live_support import serving_on
 
 CHROMIUM = "/usr/bin/chromium"
 NewPage = Callable[[], Awaitable[Page]]
@@ -23,13 +21,7 @@ NewPage = Callable[[], Awaitable[Page]]
 def live_server(
     database_url: str, migrated_db: object, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    settings = Settings(
-        data_dir=Path(tmp_path_factory.mktemp("live")),
-        database_url=database_url,
-        log_level="WARNING",
-        login_attempts=20,
-    )
-    with serving(settings) as url:
+    with serving_on(database_url, tmp_path_factory.mktemp("live"), login_attempts=20) as url:
         yield url
 
 

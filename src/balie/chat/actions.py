@@ -93,6 +93,18 @@ async def _earlier(act: Act, visitor: Visitor, client_id: str) -> Message | None
     )
 
 
+async def _retried(
+    act: Act, visitor: Visitor, client_id: str
+) -> tuple[Conversation, Message] | None:
+    """What the first try of a retried ``client_id`` stored, if there was one."""
+    earlier = await _earlier(act, visitor, client_id)
+    if earlier is None:
+        return None
+    conversation = await act.session.get(Conversation, earlier.conversation_id)
+    assert conversation is not None
+    return conversation, earlier
+
+
 def _check_client_id(client_id: Any) -> str:
     if not isinstance(client_id, str) or not 1 <= len(client_id) <= 100:
         raise InvalidInput("client_id must be 1 to 100 characters.", field="client_id")
@@ -137,11 +149,9 @@ async def start_chat(
     A retried ``client_id`` returns what the first try stored. ``prechat`` replaces the
     inbox's form (the offline form asks its own questions)."""
     client_id = _check_client_id(client_id)
-    earlier = await _earlier(act, visitor, client_id)
-    if earlier is not None:
-        conversation = await act.session.get(Conversation, earlier.conversation_id)
-        assert conversation is not None
-        return conversation, earlier
+    retried = await _retried(act, visitor, client_id)
+    if retried is not None:
+        return retried
     current = await current_conversation(act, visitor)
     if current is not None and current.status != "resolved":
         raise Conflict(
@@ -204,11 +214,9 @@ async def visitor_message(
 ) -> tuple[Conversation, Message]:
     """A message in the visitor's open chat; a retried ``client_id`` stores nothing new."""
     client_id = _check_client_id(client_id)
-    earlier = await _earlier(act, visitor, client_id)
-    if earlier is not None:
-        conversation = await act.session.get(Conversation, earlier.conversation_id)
-        assert conversation is not None
-        return conversation, earlier
+    retried = await _retried(act, visitor, client_id)
+    if retried is not None:
+        return retried
     conversation = await current_conversation(act, visitor)
     if conversation is None:
         raise NotFound("There is no chat yet; start one first.")
@@ -251,11 +259,9 @@ async def request_follow_up(
         raise InvalidInput("An e-mail follow-up needs an e-mail address.", field="email")
     if kind == "callback" and not (isinstance(phone, str) and phone.strip()):
         raise InvalidInput("A callback request needs a phone number.", field="phone")
-    earlier = await _earlier(act, visitor, _check_client_id(body.get("client_id")))
-    if earlier is not None:  # a retry: the request is already there, notes and all
-        found = await act.session.get(Conversation, earlier.conversation_id)
-        assert found is not None
-        return found
+    retried = await _retried(act, visitor, _check_client_id(body.get("client_id")))
+    if retried is not None:  # the request is already there, notes and all
+        return retried[0]
     conversation, _ = await start_chat(
         act,
         inbox,

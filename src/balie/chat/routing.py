@@ -4,6 +4,7 @@ who have room under their capacity; when nobody has room the chat waits in the q
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import and_, func, nulls_first, or_, select
 
@@ -15,7 +16,8 @@ PRESENCE_TIMEOUT = dt.timedelta(seconds=60)
 OPEN_STATUSES = ("open", "pending")
 
 
-def _open_chats() -> object:
+def open_chats() -> Any:
+    """Per agent row: how many chats they own that are still going."""
     return (
         select(func.count(Conversation.id))
         .where(
@@ -29,7 +31,6 @@ def _open_chats() -> object:
 
 async def available_agent(act: Act, team_id: int) -> Agent | None:
     """The online agent of the team with room, assigned longest ago."""
-    open_chats = _open_chats()
     return await act.session.scalar(
         select(Agent)
         .join(AgentPresence, AgentPresence.agent_id == Agent.id)
@@ -38,7 +39,7 @@ async def available_agent(act: Act, team_id: int) -> Agent | None:
             Agent.active.is_(True),
             AgentPresence.status == "online",
             AgentPresence.seen_at >= act.now - PRESENCE_TIMEOUT,
-            open_chats < AgentPresence.capacity,
+            open_chats() < AgentPresence.capacity,
         )
         .order_by(nulls_first(AgentPresence.last_assigned_at), Agent.id)
         .limit(1)

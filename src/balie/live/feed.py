@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from balie.act import Actor
 from balie.api.schemas import ConversationOut
-from balie.chat.routing import OPEN_STATUSES, PRESENCE_TIMEOUT
+from balie.chat.routing import PRESENCE_TIMEOUT, open_chats
 from balie.conversations.access import visible_to
 from balie.conversations.queries import tags_by_conversation
 from balie.store.tables import Agent, AgentPresence, AuditEvent, AuditHead, Conversation, Message
@@ -133,17 +133,8 @@ async def agent_events(
 
 
 async def presence(session: AsyncSession, now: Any) -> list[dict[str, Any]]:
-    open_chats = (
-        select(func.count(Conversation.id))
-        .where(
-            Conversation.owner_id == Agent.id,
-            Conversation.channel == "chat",
-            Conversation.status.in_(OPEN_STATUSES),
-        )
-        .scalar_subquery()
-    )
     rows = await session.execute(
-        select(Agent, AgentPresence, open_chats)
+        select(Agent, AgentPresence, open_chats())
         .join(AgentPresence, AgentPresence.agent_id == Agent.id)
         .where(Agent.active.is_(True))
         .order_by(Agent.name)
