@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from balie.events import BusLost, EventBus, Subscription
+from balie.events.bus import ALL
 from balie.events.memory import MemoryBus
 from balie.events.redis_bus import RedisBus
 from tests.live_support import OwnRedis
@@ -56,6 +57,26 @@ async def test_subscribers_hear_their_topics_in_order(bus: EventBus) -> None:
             *[("conversation:1", {"seq": n}) for n in (1, 2, 3)],
             ("inbox:7", {"new": 5}),
         ]
+
+
+async def test_a_subscription_to_all_hears_every_topic_of_its_prefix(bus: EventBus) -> None:
+    async with await bus.subscribe([ALL]) as everything:
+        await bus.publish("conversation:1", {"seq": 1})
+        await bus.publish("queue:3", {})
+        await bus.publish("visitor:1:anon:x", {"frame": {"type": "switch"}})
+        assert await _take(everything, 3) == [
+            ("conversation:1", {"seq": 1}),
+            ("queue:3", {}),
+            ("visitor:1:anon:x", {"frame": {"type": "switch"}}),
+        ]
+    if isinstance(bus, RedisBus):
+        # Another installation's prefix on the same Redis is not heard.
+        other = RedisBus(REDIS_URL, prefix=f"balie-other-{secrets.token_hex(4)}:")
+        async with await bus.subscribe([ALL]) as ours:
+            await other.publish("conversation:1", {"seq": 9})
+            await bus.publish("conversation:2", {"seq": 1})
+            assert await _take(ours, 1) == [("conversation:2", {"seq": 1})]
+        await other.close()
 
 
 async def test_closing_one_subscription_leaves_the_others_listening(bus: EventBus) -> None:
