@@ -42,6 +42,9 @@ class Listener:
         self.topics: set[str] = set()
         self.woken = asyncio.Event()
         self.frames: deque[dict[str, Any]] = deque(maxlen=MAX_FRAMES)
+        # Topics heard since the last ``heard_any``; None means "assume all" (after a
+        # poll or a reconnect nobody knows what was missed).
+        self.heard: set[str] | None = set()
         for topic in topics:
             self.listen(topic)
 
@@ -50,10 +53,19 @@ class Listener:
             self.topics.add(topic)
             self.hub.listeners[topic].add(self)
 
-    def wake(self, frame: dict[str, Any] | None = None) -> None:
+    def wake(self, frame: dict[str, Any] | None = None, topic: str | None = None) -> None:
         if frame is not None:
             self.frames.append(frame)
+        if topic is None:
+            self.heard = None
+        elif self.heard is not None:
+            self.heard.add(topic)
         self.woken.set()
+
+    def heard_any(self, *, prefix: str) -> bool:
+        """Whether a topic starting with ``prefix`` had news since the last call."""
+        heard, self.heard = self.heard, set()
+        return heard is None or any(t.startswith(prefix) for t in heard)
 
     async def wait(self) -> None:
         """Until there is news, or a poll is due because the bus is down."""
@@ -62,6 +74,7 @@ class Listener:
         else:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.woken.wait(), POLL_SECONDS)
+            self.heard = None  # a poll: anything may have changed
         self.woken.clear()
 
     def close(self) -> None:
@@ -133,7 +146,7 @@ class Hub:
     def _dispatch(self, topic: str, event: Event) -> None:
         frame = event.get("frame")
         for listener in list(self.listeners.get(topic, ())):
-            listener.wake(frame)
+            listener.wake(frame, topic)
 
     async def publish(self, topic: str, frame: dict[str, Any] | None = None) -> None:
         """Tell every process about news on ``topic``. Never raises: the data is in the

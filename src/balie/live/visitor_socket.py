@@ -63,6 +63,10 @@ class VisitorSocket(LiveSocket):
         self.conversation: Conversation | None = None
         self.sent_state: dict[str, Any] = {}
         self.listener: Listener = hub.listener([visitor_topic(visitor)])
+        # How far this socket has read the conversation, and whom it has shown as owner.
+        self.scanned = 0
+        self.owner_id: int | None = None
+        self.owner_card: dict[str, str] | None = None
         self.deliver_lock = asyncio.Lock()
 
     # -- state -----------------------------------------------------------------------
@@ -90,30 +94,39 @@ class VisitorSocket(LiveSocket):
         if self.conversation is None:
             return
         conversation_id = self.conversation.id
+        queue_moved = self.listener.heard_any(prefix="queue:")
         while True:
             async with self.db.reading() as session:
-                frames = await feed.visitor_messages(
-                    session, conversation_id, self.after, self.secret_key
-                )
+                # One cheap read tells whether anything else needs reading.
                 conversation = await session.get(Conversation, conversation_id)
                 assert conversation is not None
-                act = Act(session, _visitor_actor(self.visitor), utcnow())
-                position = await queue_position(act, conversation)
-                owner = (
-                    await session.get(Agent, conversation.owner_id)
-                    if conversation.owner_id
-                    else None
-                )
+                frames = []
+                if conversation.last_seq > self.scanned:
+                    frames = await feed.visitor_messages(
+                        session, conversation_id, self.after, self.secret_key
+                    )
+                if conversation.owner_id != self.owner_id:
+                    owner = await session.get(Agent, conversation.owner_id or 0)
+                    self.owner_id, self.owner_card = conversation.owner_id, feed.agent_card(owner)
+                    queue_moved = True
+                if conversation.status != self.sent_state.get("status"):
+                    queue_moved = True
+                position = self.sent_state.get("queue")
+                if queue_moved:
+                    act = Act(session, _visitor_actor(self.visitor), utcnow())
+                    position = await queue_position(act, conversation)
             self.conversation = conversation
             for frame in frames:
                 await self.send(frame)
                 self.after = frame["seq"]
             if len(frames) < feed.BATCH:
+                # Internal notes take numbers too: remember how far we have looked.
+                self.scanned = conversation.last_seq
                 break
         await self._send_changes(
             {
                 "status": conversation.status,
-                "agent": feed.agent_card(owner),
+                "agent": self.owner_card,
                 "queue": position,
                 "read": conversation.agent_read_seq,
             }
@@ -137,6 +150,7 @@ class VisitorSocket(LiveSocket):
             position = await queue_position(act, c) if c else None
             owner = await session.get(Agent, c.owner_id) if c and c.owner_id else None
         is_open, next_open = opening(self.inbox.hours, utcnow())
+        self.owner_id, self.owner_card = (c.owner_id if c else None), feed.agent_card(owner)
         self.sent_state = {
             "status": c.status if c else None,
             "agent": feed.agent_card(owner),
@@ -274,8 +288,9 @@ class VisitorSocket(LiveSocket):
         if self.conversation is not None and self.conversation.id == conversation_id:
             return
         async with self.deliver_lock:
-            self.after = 0
+            self.after = self.scanned = 0
             self.sent_state = {}
+            self.owner_id = self.owner_card = None
             await self._load(conversation_id)
             assert self.conversation is not None
             await self.send(
