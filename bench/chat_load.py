@@ -101,6 +101,15 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
+def thread_cpu_seconds(pid: int, tid: int) -> float:
+    try:
+        text = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
+        fields = text.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError):
+        return 0.0
+
+
 def postgres_cpu_seconds() -> float:
     """CPU of every PostgreSQL process on the machine (the service is shared: other work
     shows up here too, so it is a ceiling on what the benchmark caused)."""
@@ -163,6 +172,7 @@ class Clock:
         self.marks[name] = {
             "t": time.monotonic(),
             "server": server.tree_cpu_seconds(self.server_pid),
+            "server_main": thread_cpu_seconds(self.server_pid, self.server_pid),
             "clients": sum(server.tree_cpu_seconds(p) for p in self.client_pids),
             "postgres": postgres_cpu_seconds() if self.postgres else 0.0,
             "busy": busy,
@@ -179,6 +189,9 @@ class Clock:
         out = {
             "server_cpu_s": round(b["server"] - a["server"], 2),
             "server_cpu_pct": pct("server"),
+            # The event loop's thread; the rest is other threads (aiosqlite runs each
+            # connection's queries in a thread of its own) and child processes.
+            "server_loop_thread_cpu_pct": pct("server_main"),
             "loadgen_cpu_pct": pct("clients"),
             "machine_busy_pct_of_all_cores": (
                 round(100 * (b["busy"] - a["busy"]) / (b["total"] - a["total"]), 1)
@@ -256,6 +269,10 @@ def summarise(
         if phase == "paced":
             lag = merged("lag", phase)
             phases[phase]["generator_late_ms"] = {"p99": lag["p99"], "max": lag["max"]}
+            stops = [r["phases"][phase]["stopped_at_s"] for r in results]
+            stopped = [x for x in stops if x is not None]
+            # The generator stopped sending here: the server was --max-backlog behind.
+            phases[phase]["sending_stopped_overloaded_at_s"] = min(stopped) if stopped else None
     start = merged("ack", "connect")
     count: Counter[str] = Counter()
     errors: Counter[str] = Counter()
@@ -301,6 +318,7 @@ def summarise(
             "out_of_order_live": count["out_of_order_live"],
             "ack_seq_changed": count["ack_seq_changed"],
             "unacked_at_end": sum(r["unacked_at_end"] for r in results),
+            "stored_never_acked": verify["stored_never_acked"],
             "replies_undelivered_live": sum(r["replies_undelivered_live"] for r in results),
             "live_missing": {
                 k.split(":", 1)[1]: v for k, v in verify.items() if k.startswith("live_missing:")
@@ -318,6 +336,7 @@ def summarise(
         },
         "socket_closes": dict(closes),
         "frames_received": dict(frames),
+        "drain_s": max((r["drain_s"] for r in results), default=None),
         "verify_s": max((r["verify_s"] for r in results), default=None),
         "loadgen_cpu_s": round(sum(r["cpu_s"] for r in results), 1),
         "error_samples": samples[:8],
@@ -350,6 +369,8 @@ def drive(
             min_interval_s=(1.0 / (VISITOR_LIMIT_PER_S * 0.9)) if limited else 0.0,
             address_block=block,
             connect_concurrency=args.connect_concurrency,
+            join_timeout_s=args.connect_timeout,
+            max_backlog_s=args.max_backlog,
             seed=1000 * i + visitors,
         )
         for i, chunk in enumerate(chunks)
@@ -369,7 +390,7 @@ def drive(
         clock.mark("connect_start")
         ready = []
         for pipe in pipes:
-            if not pipe.poll(args.connect_timeout):
+            if not pipe.poll(args.connect_timeout + 120):
                 raise RuntimeError("a load worker did not finish connecting in time")
             ready.append(pipe.recv()[1])
         clock.mark("connected")
@@ -377,29 +398,34 @@ def drive(
         rss_connected = sampler.last_kb
         joined = sum(r["joined"] for r in ready)
         log(f"{target.kind}: {joined}/{visitors} visitors joined in {connect_s:.1f} s")
-        now = mono()
-        t = Timeline(
-            paced_start=now + 1_500_000_000,
-            paced_end=now + 1_500_000_000 + int(args.duration * 1e9),
-            saturated_start=now + 1_500_000_000 + int((args.duration + 3) * 1e9),
-            saturated_end=now + 1_500_000_000 + int((args.duration + 3 + args.saturate) * 1e9),
-        )
+        lead = 1_500_000_000
+        start = mono() + lead
+        t = Timeline(start, start + int(args.duration * 1e9), 0, 0)
         for pipe in pipes:
-            pipe.send(("go", t))
-        edges = [
-            ("paced_start", t.paced_start),
-            ("paced_end", t.paced_end),
-            ("saturated_start", t.saturated_start),
-            ("saturated_end", t.saturated_end),
-        ]
-        for name, at in edges:
+            pipe.send(("paced", t))
+        for name, at in (("paced_start", t.paced_start), ("paced_end", t.paced_end)):
             time.sleep(max(0.0, (at - mono()) / 1e9))
             clock.mark(name)
-            if name == "paced_end":
-                log(f"{target.kind}: paced phase done")
+        log(f"{target.kind}: paced phase done, draining")
+        drained = []
+        for pipe in pipes:
+            if not pipe.poll(chat_worker.DRAIN_MAX_S + 300):
+                raise RuntimeError("a load worker did not drain in time")
+            drained.append(pipe.recv()[1])
+        start = mono() + lead
+        t = Timeline(t.paced_start, t.paced_end, start, start + int(args.saturate * 1e9))
+        for pipe in pipes:
+            pipe.send(("saturate", t))
+        for name, at in (
+            ("saturated_start", t.saturated_start),
+            ("saturated_end", t.saturated_end),
+        ):
+            time.sleep(max(0.0, (at - mono()) / 1e9))
+            clock.mark(name)
+        log(f"{target.kind}: saturated phase done, draining and verifying")
         results = []
         for pipe in pipes:
-            if not pipe.poll(chat_worker.DRAIN_S + args.connect_timeout + 60):
+            if not pipe.poll(chat_worker.DRAIN_MAX_S + args.connect_timeout + 300):
                 raise RuntimeError("a load worker did not report in time")
             results.append(pipe.recv()[1])
         for proc in workers:
@@ -421,6 +447,12 @@ def drive(
     if args.saturate > 0:
         cpu["saturated"] = clock.between("saturated_start", "saturated_end")
     figures = summarise(results, windows, cpu)
+    if "paced" in figures:
+        figures["paced"]["after_phase"] = {
+            "drain_s": max(d["drain_s"] for d in drained),
+            "unacked": sum(d["unacked_at_end"] for d in drained),
+            "replies_undelivered": sum(d["replies_undelivered_live"] for d in drained),
+        }
     return {
         "visitors": visitors,
         "target_rate": args.rate,
@@ -464,8 +496,8 @@ def wait_port(port: int, proc: subprocess.Popen[bytes], log_path: Path) -> None:
     raise RuntimeError(f"nothing listens on {port}")
 
 
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
+def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    proc.send_signal(sig)
     try:
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
@@ -474,11 +506,19 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def balie_server(url: str, data_dir: Path, port: int, log_path: Path) -> Iterator[int]:
+def balie_server(
+    url: str, data_dir: Path, port: int, log_path: Path, profile: Path | None = None
+) -> Iterator[int]:
+    """``balie serve``; with ``profile``, under cProfile (slower: for finding where the
+    server's time goes, not for figures), the statistics written there when it stops."""
     env = server.balie_env(url, data_dir, port)
+    command = [str(server.BALIE), "serve", "--no-migrate"]
+    if profile is not None:
+        command = [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "balie"]
+        command += ["serve", "--no-migrate"]
     with log_path.open("w") as sink:
         proc = subprocess.Popen(
-            [str(server.BALIE), "serve", "--no-migrate"],
+            command,
             env=env,
             stdout=sink,
             stderr=subprocess.STDOUT,
@@ -487,7 +527,9 @@ def balie_server(url: str, data_dir: Path, port: int, log_path: Path) -> Iterato
         server.wait_healthy(f"http://127.0.0.1:{port}/healthz", proc, log_path)
         yield proc.pid
     finally:
-        stop(proc)
+        # uvicorn raises the signal again once shut down: SIGINT becomes KeyboardInterrupt,
+        # which lets cProfile write its statistics (SIGTERM would just end the process).
+        stop(proc, signal.SIGINT if profile is not None else signal.SIGTERM)
 
 
 async def create_people(url: str, agents: int) -> tuple[int, dict[str, str]]:
@@ -575,7 +617,8 @@ def run_balie(backend: str, visitors: int, args: argparse.Namespace) -> dict[str
     with database(backend, work) as url:
         admin, how = server.setup(url, work)
         team_id, tokens = asyncio.run(create_people(url, args.live_agents))
-        with balie_server(url, work, args.port, work / "serve.log") as pid:
+        profile = work / "serve.prof" if args.profile_server else None
+        with balie_server(url, work, args.port, work / "serve.log", profile) as pid:
             key, inbox_how = create_inbox(url, args.port, admin, team_id)
             target = Target(
                 kind="balie",
@@ -592,9 +635,11 @@ def run_balie(backend: str, visitors: int, args: argparse.Namespace) -> dict[str
             finally:
                 desk_result = finish_desk(desk)
             log_tail = (work / "serve.log").read_text(errors="replace")[-1500:]
+    hot = top_functions(profile) if profile is not None else None
     return {
         "system": "balie",
         "backend": backend,
+        **({"profile_top_cumulative": hot} if hot else {}),
         "server": "balie serve (uvicorn, 1 process)",
         "setup": f"{how}; inbox by {inbox_how}",
         "balie_commit": server.source_state(),
@@ -604,10 +649,26 @@ def run_balie(backend: str, visitors: int, args: argparse.Namespace) -> dict[str
     }
 
 
+def top_functions(profile: Path, count: int = 40) -> list[str] | None:
+    """The functions with the most cumulative time in the server's cProfile output."""
+    import io
+    import pstats
+
+    if not profile.exists():
+        return None
+    out = io.StringIO()
+    stats = pstats.Stats(str(profile), stream=out)
+    stats.sort_stats("cumulative").print_stats(count)
+    (profile.parent / "serve-profile.txt").write_text(out.getvalue())
+    lines = [line.strip() for line in out.getvalue().splitlines() if line.strip()]
+    start = next((i for i, line in enumerate(lines) if line.startswith("ncalls")), 0)
+    return lines[start : start + count + 1]
+
+
 def start_desk(target: Target, visitors: int, args: argparse.Namespace) -> tuple[Any, Any] | None:
     ctx = mp.get_context("fork")
     ours, theirs = ctx.Pipe()
-    capacity = visitors // max(1, len(target.agent_tokens)) + 10
+    capacity = args.agent_capacity or visitors // max(1, len(target.agent_tokens)) + 10
     proc = ctx.Process(target=chat_worker.run_desk, args=(target, capacity, theirs))
     proc.start()
     if not ours.poll(60):
@@ -775,6 +836,25 @@ def export_source(revision: str, work: Path) -> tuple[str, Path]:
     return commit, target / "src"
 
 
+def snapshot_source(work: Path) -> tuple[str, Path]:
+    """A copy of the live tree's src/ as it is now, so edits made during the run (others
+    work in this tree) do not reach the server halfway."""
+    import shutil
+
+    head = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    target = work / f"snapshot-{stamp}"
+    shutil.copytree(
+        REPO / "src", target / "src", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+    )
+    return f"{head}+worktree snapshot {stamp}", target / "src"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--visitors", default="1000,5000", help="comma-separated")
@@ -784,16 +864,44 @@ def main() -> None:
         "--saturate", type=float, default=15.0, help="saturated phase, seconds (0: none)"
     )
     parser.add_argument("--reply-every", type=int, default=5, help="1 in N messages answered")
+    parser.add_argument(
+        "--max-backlog",
+        type=float,
+        default=5.0,
+        help="paced phase: stop sending once this many seconds' worth of messages are "
+        "unanswered (the server cannot keep up; a bigger backlog only lengthens the run)",
+    )
     parser.add_argument("--backend", choices=("sqlite", "postgres", "all"), default="sqlite")
     parser.add_argument("--quick", action="store_true", help="100 visitors, 10 s, a smoke run")
     parser.add_argument("--procs", type=int, default=0, help="load processes (0: by visitors)")
-    parser.add_argument("--live-agents", type=int, default=4, help="agents online (Balie)")
+    parser.add_argument(
+        "--live-agents",
+        type=int,
+        default=2,
+        help="agents online with a live socket (Balie); the other chats wait in the queue",
+    )
+    parser.add_argument(
+        "--agent-capacity",
+        type=int,
+        default=5,
+        help="chats per online agent (0: room for every visitor)",
+    )
     parser.add_argument("--compression", choices=("deflate", "none"), default="deflate")
     parser.add_argument("--connect-concurrency", type=int, default=50, help="per load process")
-    parser.add_argument("--connect-timeout", type=float, default=600.0)
+    parser.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=900.0,
+        help="seconds for all visitors to join; the ones that have not are left out",
+    )
     parser.add_argument("--no-bare", action="store_true", help="skip bench/bare_ws.py")
     parser.add_argument("--no-balie", action="store_true", help="only the bare server")
     parser.add_argument("--no-ws-limit", action="store_true", help="skip the shared harness")
+    parser.add_argument(
+        "--profile-server",
+        action="store_true",
+        help="run balie serve under cProfile (slows it: for diagnosis, not figures)",
+    )
     parser.add_argument("--out", type=Path, help="also write the JSON here")
     parser.add_argument("--work-dir", type=Path, default=Path("/tmp/balie-chat-bench"))
     parser.add_argument("--port", type=int, default=8310)
@@ -802,11 +910,15 @@ def main() -> None:
         "--source",
         default="HEAD",
         help="git revision of Balie to serve (default HEAD: committed code, exported as "
-        "bench/api.py --source does, since others edit the live tree), or 'worktree'",
+        "bench/api.py --source does, since others edit the live tree), 'snapshot' (a copy "
+        "of the live src/ taken at the start) or 'worktree' (the live tree itself)",
     )
     args = parser.parse_args()
     if args.source != "worktree" and "BALIE_BENCH_SOURCE" not in os.environ:
-        commit, src = export_source(args.source, args.work_dir)
+        if args.source == "snapshot":
+            commit, src = snapshot_source(args.work_dir)
+        else:
+            commit, src = export_source(args.source, args.work_dir)
         env = {**os.environ, "PYTHONPATH": str(src), "BALIE_BENCH_SOURCE": commit}
         script = str(Path(__file__).resolve())
         os.execve(sys.executable, [sys.executable, script, *sys.argv[1:]], env)
@@ -830,7 +942,9 @@ def main() -> None:
             "rate": args.rate,
             "saturate_s": args.saturate,
             "reply_every": args.reply_every,
+            "max_backlog_s": args.max_backlog,
             "live_agents": args.live_agents,
+            "agent_capacity": args.agent_capacity,
             "compression": args.compression,
             "backends": backends,
             "quick": args.quick,

@@ -12,8 +12,9 @@ whole machine):
   post       an agent's reply sent -> the server's answer (201, or the bare server's ack).
 
 Phases, on a timeline the parent sends to every worker: ``paced`` (the target rate, spread
-round robin over the visitors), ``saturated`` (each visitor sends its next message as soon as
-the last is acknowledged, optionally no faster than a per-visitor interval), a drain, and
+round robin over the visitors), a drain (outstanding acks and replies, while they come),
+``saturated`` (each visitor sends its next message as soon as the last is acknowledged,
+optionally no faster than a per-visitor interval), a drain, and
 ``verify``: every visitor closes its socket, reconnects with ``after=0`` and checks the stored
 conversation against what it was told (acknowledged and replied messages all there, once,
 ``seq`` 1..n without gaps) and against what it received live.
@@ -45,7 +46,10 @@ import corpus
 
 mono = time.monotonic_ns
 PHASES = ("paced", "saturated")
-DRAIN_S = 15.0
+# After the last phase: wait for outstanding acks and replies while they keep coming
+# (an overloaded server works off its backlog), at most DRAIN_MAX_S.
+DRAIN_IDLE_S = 20.0
+DRAIN_MAX_S = 300.0
 REPLY_ID = re.compile(r"\[(r\d+-\d+) ")
 
 
@@ -94,6 +98,8 @@ class Share:
     min_interval_s: float  # saturated phase: a visitor's messages at least this far apart
     address_block: int  # second octet of the visitors' source addresses
     connect_concurrency: int
+    join_timeout_s: float  # visitors not joined by then are left out of the run
+    max_backlog_s: float  # paced: stop once this many seconds' worth of messages are unanswered
     seed: int
 
 
@@ -158,6 +164,7 @@ class PhaseStats:
         self.delivery = array("q")
         self.post = array("q")
         self.lag = array("q")  # paced: how late the generator sent after the due time
+        self.stopped_at_s: float | None = None  # paced: stopped early, the server far behind
 
     def dump(self) -> dict[str, Any]:
         return {
@@ -170,6 +177,7 @@ class PhaseStats:
             "delivery": self.delivery.tobytes(),
             "post": self.post.tobytes(),
             "lag": self.lag.tobytes(),
+            "stopped_at_s": self.stopped_at_s,
         }
 
 
@@ -285,6 +293,7 @@ class Visitor:
             if pending is None:
                 gen.count["ack_unexpected"] += 1
                 return
+            gen.outstanding -= 1
             sent, phase, _ = pending
             stats = gen.stats[phase]
             stats.ack.append(now - sent)
@@ -331,6 +340,7 @@ class Visitor:
             client_id = frame.get("client_id")
             if client_id in self.pending:
                 del self.pending[client_id]
+                gen.outstanding -= 1
                 gen.count["refused"] += 1
                 self.answered.set()
         elif kind == "assigned":
@@ -357,6 +367,7 @@ class Visitor:
             frame = {"type": "message", "client_id": client_id, "text": text, "attachments": []}
         encoded = json.dumps(frame)
         self.pending[client_id] = (now, phase, encoded)
+        self.gen.outstanding += 1
         self.gen.stats[phase].sent += 1
         return client_id, encoded
 
@@ -376,6 +387,8 @@ class Generator:
         self.authors: Counter[str] = Counter()
         self.samples: list[str] = []
         self.timeline: Timeline | None = None
+        self.outstanding = 0  # messages sent and neither acknowledged nor refused
+        self.drain_s = 0.0
         self.acked_total = 0
         self.reply_number = 0
         self.tasks: set[asyncio.Task[Any]] = set()
@@ -458,7 +471,11 @@ class Generator:
             try:
                 response = await self.http.post(path, json=body, headers=headers)
             except httpx.HTTPError as exc:
-                self.note_error(f"reply:{type(exc).__name__}", str(exc))
+                # A kept-alive connection the server closed meanwhile, say: try again.
+                if attempt == 2:
+                    self.note_error(f"reply:{type(exc).__name__}", str(exc))
+                else:
+                    self.count[f"reply_retry:{type(exc).__name__}"] += 1
                 continue
             if response.status_code == 201:
                 if attempt:
@@ -553,10 +570,16 @@ class Generator:
         self.rng.shuffle(ready)
         interval = 1e9 / rate
         stats = self.stats["paced"]
+        # An open loop against a server that cannot keep up only grows a backlog that
+        # the next phases would have to wait out: stop at this many unanswered messages.
+        cap = max(50, int(rate * self.share.max_backlog_s))
         k = 0
         while True:
             due = start + int(k * interval)
             if due >= end:
+                break
+            if self.outstanding > cap:
+                stats.stopped_at_s = round((mono() - start) / 1e9, 1)
                 break
             delay = due - mono()
             if delay > 0:
@@ -584,11 +607,19 @@ class Generator:
                 await asyncio.sleep(rest / 1e9)
 
     async def drain(self) -> dict[str, int]:
-        deadline = mono() + int(DRAIN_S * 1e9)
-        while mono() < deadline:
-            if not any(v.pending or v.replies for v in self.visitors) and not self.tasks:
+        began = last_change = mono()
+        before = -1
+        while mono() - began < DRAIN_MAX_S * 1e9 and mono() - last_change < DRAIN_IDLE_S * 1e9:
+            left = sum(len(v.pending) + len(v.replies) for v in self.visitors) + len(self.tasks)
+            if not left:
                 break
+            if left != before:
+                before, last_change = left, mono()
             await asyncio.sleep(0.1)
+        self.drain_s = (mono() - began) / 1e9
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
         return {
             "unacked_at_end": sum(len(v.pending) for v in self.visitors),
             "replies_undelivered_live": sum(len(v.replies) for v in self.visitors),
@@ -601,6 +632,9 @@ class Generator:
                 await visitor.ws.close()
             if visitor.conversation_id is None:
                 return
+            # What the visitor was told before the replay starts must all be in it.
+            acked = dict(visitor.acked)
+            replied = set(visitor.replies_ok)
             try:
                 replay, last_seq = await self.replay(visitor)
             except Exception as exc:
@@ -621,15 +655,18 @@ class Generator:
                 by_id.setdefault(str(m["client_id"]), []).append(int(m["seq"]))
             out[f"author:{m.get('author')}"] += 1
         out["stored_twice"] += sum(len(s) - 1 for s in by_id.values() if len(s) > 1)
-        for client_id, seq in visitor.acked.items():
+        for client_id, seq in acked.items():
             stored = by_id.get(str(client_id))
             if not stored:
                 out["lost_acked"] += 1
             elif seq not in stored:
                 out["ack_seq_mismatch"] += 1
-        for client_id in visitor.replies_ok:
+        for client_id in replied:
             if client_id not in by_id:
                 out["lost_replies"] += 1
+        for client_id in visitor.pending:
+            if client_id in by_id:
+                out["stored_never_acked"] += 1
         for m in replay:
             if int(m.get("seq") or 0) not in visitor.seen:
                 out[f"live_missing:{m.get('author')}"] += 1
@@ -663,12 +700,34 @@ class Generator:
         began = mono()
         await self.open_agents()
         gate = asyncio.Semaphore(self.share.connect_concurrency)
-        await asyncio.gather(*(self.join(v, gate) for v in self.visitors))
+        joins = [asyncio.create_task(self.join(v, gate)) for v in self.visitors]
+        _, late = await asyncio.wait(joins, timeout=self.share.join_timeout_s)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+        for visitor in self.visitors:
+            if visitor.conversation_id is None or visitor.acked == {}:
+                # Not joined in time: out of the run (its socket closed, if it had one).
+                visitor.conversation_id = None
+                visitor.closing = True
+                self.outstanding -= len(visitor.pending)
+                visitor.pending.clear()
+                if visitor.ws is not None:
+                    with contextlib.suppress(Exception):
+                        await visitor.ws.close()
         joined = sum(1 for v in self.visitors if v.conversation_id is not None)
-        self.pipe.send(("ready", {"joined": joined, "connect_s": round((mono() - began) / 1e9, 2)}))
+        self.count["not_joined_in_time"] = len(self.visitors) - joined if late else 0
+        connect_s = round((mono() - began) / 1e9, 2)
+        self.pipe.send(("ready", {"joined": joined, "connect_s": connect_s}))
         message = await loop.run_in_executor(None, self.pipe.recv)
         self.timeline = timeline = message[1]
         await self.paced(timeline.paced_start, timeline.paced_end, self.share.rate)
+        await asyncio.sleep(max(0.0, (timeline.paced_end - mono()) / 1e9))
+        # The backlog of an overloaded server is worked off before the next phase.
+        after_paced = await self.drain()
+        self.pipe.send(("drained", {**after_paced, "drain_s": round(self.drain_s, 1)}))
+        message = await loop.run_in_executor(None, self.pipe.recv)
+        self.timeline = timeline = message[1]
         if timeline.saturated_end > timeline.saturated_start:
             await asyncio.sleep(max(0.0, (timeline.saturated_start - mono()) / 1e9))
             await asyncio.gather(
@@ -704,6 +763,7 @@ class Generator:
                     "authors": dict(self.authors),
                     "verify": dict(verified),
                     "verify_s": round(verify_s, 2),
+                    "drain_s": round(self.drain_s, 1),
                     "samples": self.samples,
                     "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
                     **leftovers,
