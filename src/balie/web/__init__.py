@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter, Depends
 
 from balie.settings import Settings
-from balie.web import coach, conversation, customer, inbox, login, search
+from balie.web import coach, conversation, customer, inbox, live, login, search
 from balie.web.pages import WebUI
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -25,6 +25,7 @@ def create_router(settings: Settings) -> APIRouter:
         coach.router,
         customer.router,
         search.router,
+        live.router,
     ):
         router.include_router(pages, dependencies=[Depends(ui.attach)])
     return router

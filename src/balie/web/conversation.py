@@ -23,14 +23,11 @@ from balie.customers.queries import customer_profile
 from balie.errors import BalieError, CoachBlocked, InvalidInput
 from balie.ids import IdPath, parse_id
 from balie.store.tables import Conversation, Customer, Message, Order
-from balie.web import coach, directory, flags
+from balie.web import coach, directory, flags, live
 from balie.web.i18n import DISPLAY_ZONE
 from balie.web.pages import PageRoute, SignedIn, checked_form, field, redirect, render
 
 router = APIRouter(route_class=PageRoute)
-# Until the inbox listens on the event websocket, an open conversation asks every few
-# seconds for messages after the last sequence number it shows (DESIGN principle 4).
-POLL_SECONDS = 5
 Change = Callable[[Act, Conversation], Awaitable[object]]
 
 
@@ -57,6 +54,7 @@ async def _page(
     coached = None
     draft = (drafts or {}).get(box or "", "")
     async with caller.reading() as act:
+        live_cursor = await live.cursor(act.session)  # before the data, see live.cursor
         conversation = await actions.get_visible(act, conversation_id)
         if box is not None and draft.strip():
             # A refused send: the coach's flags under the box, with the ways past a block.
@@ -95,7 +93,7 @@ async def _page(
         "conversation.html",
         shown=flags.shown_all(context["messages"], mask_profanity=caller.agent.mask_profanity),
         coached=coached,
-        poll_seconds=POLL_SECONDS,
+        live_cursor=live_cursor,
         last_seq=context["messages"][-1].seq if context["messages"] else 0,
         status=error.status if error else 200,
         error=error,
@@ -158,7 +156,8 @@ async def timeline_after(
     caller: SignedIn,
     after: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
-    """The messages after ``after`` as timeline items, for the open conversation page."""
+    """The messages after ``after`` as timeline items: the open conversation page asks for
+    them when the live socket tells of a change (static/live.js)."""
     async with caller.reading() as act:
         conversation = await actions.get_visible(act, conversation_id)
         messages = await queries.messages_after(act.session, conversation_id, after=after)
@@ -175,7 +174,6 @@ async def timeline_after(
         names=names,
         shown=flags.shown_all(messages, mask_profanity=caller.agent.mask_profanity),
         last_seq=messages[-1].seq,
-        poll_seconds=POLL_SECONDS,
     )
 
 

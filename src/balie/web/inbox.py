@@ -12,7 +12,7 @@ from balie.conversations import queries
 from balie.conversations.rules import CHANNELS, SEVERITIES, STATUSES
 from balie.errors import InvalidInput
 from balie.ids import parse_id
-from balie.web import coach, directory
+from balie.web import coach, directory, live
 from balie.web.pages import PageRoute, SignedIn, render
 
 router = APIRouter(route_class=PageRoute)
@@ -60,6 +60,7 @@ async def inbox(
 ) -> Response:
     filters = _filters(status, owner, team, severity, tag, channel)
     async with caller.reading() as act:
+        live_cursor = await live.cursor(act.session)  # before the data, see live.cursor
         rows, next_cursor = await queries.list_page(
             act.session, act.actor, filters, cursor=cursor or None, limit=PAGE_SIZE
         )
@@ -108,6 +109,7 @@ async def inbox(
         statuses=STATUSES,
         severities=SEVERITIES,
         channels=CHANNELS,
+        live_cursor=live_cursor,
         **context,
     )
     # The same URL answers with a page or a fragment, so caches must tell them apart.

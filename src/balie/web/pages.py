@@ -18,9 +18,12 @@ from balie.auth import Caller, check_csrf, csrf_token
 from balie.errors import BalieError, Forbidden, InvalidInput
 from balie.settings import Settings
 from balie.store.database import Database
-from balie.store.tables import Agent
+from balie.store.tables import Agent, AgentPresence
 from balie.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, Languages, pick_language
 from balie.web.login_throttle import LoginThrottle, MemoryLoginThrottle
+
+# What ``balie.chat.actions.set_presence`` gives an agent whose capacity was never set.
+DEFAULT_CAPACITY = 3
 
 
 @dataclass(frozen=True)
@@ -56,12 +59,16 @@ async def signed_in(request: Request) -> Caller:
     db: Database = request.app.state.db
     agent_id = request.session.get("agent_id")
     agent = None
+    presence = None
     if isinstance(agent_id, int):
         async with db.reading() as session:
             agent = await session.get(Agent, agent_id)
+            # The header's presence control shows the agent's chosen status on every page.
+            presence = await session.get(AgentPresence, agent_id)
     if agent is None or not agent.active:
         raise LoginRequired
     request.state.agent = agent
+    request.state.presence = presence
     return Caller(agent, db, "session")
 
 
@@ -117,6 +124,15 @@ def _here(request: Request) -> str:
     return local_path(came_from.path + (f"?{came_from.query}" if came_from.query else ""))
 
 
+def _presence(request: Request) -> dict[str, Any]:
+    """The agent's chosen chat status and capacity, as the header's control shows it.
+    Never set means offline with the capacity ``set_presence`` would give."""
+    presence: AgentPresence | None = getattr(request.state, "presence", None)
+    if presence is None:
+        return {"status": "offline", "capacity": DEFAULT_CAPACITY}
+    return {"status": presence.status, "capacity": presence.capacity}
+
+
 def render(request: Request, template: str, *, status: int = 200, **context: Any) -> Response:
     ui = ui_of(request)
     language = language_of(request)
@@ -125,6 +141,7 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
         request=request,
         lang=language,
         agent=getattr(request.state, "agent", None),
+        presence=_presence(request),
         csrf=csrf_token(request),
         here=_here(request),
         **context,
