@@ -318,6 +318,8 @@ async def test_typing_and_read_receipts_go_both_ways(
         await visitor.send({"type": "read", "seq": 2})
         read = await _agent_frame(agent_ws, "read")
         assert read["seq"] == 2 and read["conversation_id"] == conversation_id
+    # The agent's page closed while typing: the visitor is told it stopped.
+    assert await visitor.until("typing") == {"type": "typing", "on": False, "name": "Sanne"}
     await visitor.close()
 
 

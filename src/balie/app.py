@@ -31,6 +31,7 @@ from balie.chat.limits import ChatLimits
 from balie.errors import BalieError, InvalidInput
 from balie.events.memory import MemoryBus
 from balie.events.redis_bus import RedisBus
+from balie.live import feed
 from balie.live.hub import Hub
 from balie.observability import Metrics, RequestContext, configure_logging
 from balie.security import BodyLimit, SecurityHeaders
@@ -90,10 +91,16 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     database = db or Database(settings.effective_database_url)
     metrics = Metrics()
 
+    async def changes_after(seq: int) -> tuple[list[str], int]:
+        async with database.reading() as session:
+            return await feed.changes_after(session, seq)
+
     hub = Hub(
         RedisBus(settings.redis_url, prefix=settings.redis_prefix)
         if settings.redis_url
-        else MemoryBus()
+        else MemoryBus(),
+        changes_after,
+        sweep_seconds=settings.live_sweep_seconds,
     )
 
     @asynccontextmanager

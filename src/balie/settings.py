@@ -45,6 +45,12 @@ class Settings(BaseSettings):
         "empty means one process.",
     )
     redis_prefix: str = Field("balie:", description="Prefix of Balie's Redis channels.")
+    live_sweep_seconds: float = Field(
+        1.0,
+        gt=0,
+        le=3600,
+        description="How often live sockets catch up on changes no hint announced.",
+    )
     chat_visitors_per_ip_hour: int = Field(
         60, ge=1, description="New chat visitor tokens per client address per hour."
     )

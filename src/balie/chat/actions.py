@@ -27,6 +27,8 @@ from balie.store.tables import (
 
 PRESENCE_STATUSES = ("online", "away", "offline")
 MAX_CAPACITY = 50
+# Chats at once for an agent who has not said otherwise.
+DEFAULT_CAPACITY = 3
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 ATTACHMENT_TYPES = (
     "image/png",
@@ -308,7 +310,7 @@ async def set_presence(
     presence = await act.session.get(AgentPresence, agent.id)
     before = None
     if presence is None:
-        presence = AgentPresence(agent_id=agent.id, status=status, capacity=capacity or 3)
+        presence = AgentPresence(agent_id=agent.id, status=status, capacity=DEFAULT_CAPACITY)
         act.session.add(presence)
     else:
         before = {"status": presence.status, "capacity": presence.capacity}

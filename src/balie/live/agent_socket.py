@@ -37,6 +37,7 @@ class AgentSocket(LiveSocket):
         self.actor = Actor("agent", agent.id, agent.role, agent.team_id)
         self.after = after
         self.listener = hub.listener([INBOX])
+        self.typing_in: set[int] = set()
 
     async def deliver(self) -> None:
         while True:
@@ -62,6 +63,14 @@ class AgentSocket(LiveSocket):
             raise NotFound(f"Conversation {conversation_id} does not exist.")
         return found
 
+    async def _typing(self, conversation_id: int, on: bool) -> None:
+        card = feed.agent_card(self.agent)
+        (self.typing_in.add if on else self.typing_in.discard)(conversation_id)
+        await self.hub.publish(
+            conversation_topic(conversation_id),
+            {"type": "typing", "who": "agent", "on": on, "name": card["name"] if card else ""},
+        )
+
     async def handle(self, frame: dict[str, Any]) -> None:
         kind = frame["type"]
         if kind == "typing":
@@ -69,11 +78,7 @@ class AgentSocket(LiveSocket):
             if not isinstance(on, bool):
                 raise InvalidInput("typing needs on: true or false.")
             c = await self._conversation(frame.get("conversation_id"))
-            card = feed.agent_card(self.agent)
-            await self.hub.publish(
-                conversation_topic(c.id),
-                {"type": "typing", "who": "agent", "on": on, "name": card["name"] if card else ""},
-            )
+            await self._typing(c.id, on)
         elif kind == "read":
             c = await self._conversation(frame.get("conversation_id"))
             async with self.db.writing() as session:
@@ -119,3 +124,6 @@ class AgentSocket(LiveSocket):
             await self.serve()
         finally:
             self.listener.close()
+            # A closed page types no more: nobody should see "typing…" linger.
+            for conversation_id in list(self.typing_in):
+                await self._typing(conversation_id, False)

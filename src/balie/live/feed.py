@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from balie.act import Actor
 from balie.api.schemas import ConversationOut
+from balie.chat.actions import DEFAULT_CAPACITY
 from balie.chat.routing import PRESENCE_TIMEOUT, open_chats
 from balie.conversations.access import visible_to
 from balie.conversations.queries import tags_by_conversation
@@ -93,6 +94,26 @@ async def cursor(session: AsyncSession) -> int:
     return int(await session.scalar(select(AuditHead.seq).where(AuditHead.id == 1)) or 0)
 
 
+async def changes_after(session: AsyncSession, after: int) -> tuple[list[str], int]:
+    """Audit targets changed after ``after`` (at most a few thousand), and the seq to go on
+    from. ``after`` below 0 only asks for the newest seq."""
+    if after < 0:
+        return [], await cursor(session)
+    rows = (
+        await session.execute(
+            select(AuditEvent.seq, AuditEvent.target)
+            .where(AuditEvent.seq > after)
+            .order_by(AuditEvent.seq)
+            .limit(BATCH * 10)
+        )
+    ).all()
+    if not rows:
+        # A log that is shorter than our position was emptied (a test resets it): go on
+        # from where it is now.
+        return [], min(after, await cursor(session))
+    return [target for _, target in rows], rows[-1][0]
+
+
 async def agent_events(
     session: AsyncSession, actor: Actor, after: int
 ) -> tuple[list[dict[str, Any]], int]:
@@ -135,7 +156,7 @@ async def agent_events(
 async def presence(session: AsyncSession, now: Any) -> list[dict[str, Any]]:
     rows = await session.execute(
         select(Agent, AgentPresence, open_chats())
-        .join(AgentPresence, AgentPresence.agent_id == Agent.id)
+        .outerjoin(AgentPresence, AgentPresence.agent_id == Agent.id)
         .where(Agent.active.is_(True))
         .order_by(Agent.name)
     )
@@ -144,10 +165,11 @@ async def presence(session: AsyncSession, now: Any) -> list[dict[str, Any]]:
             "agent_id": a.id,
             "name": a.name,
             "team_id": a.team_id,
-            "status": p.status
-            if p.status != "online" or (p.seen_at and p.seen_at >= now - PRESENCE_TIMEOUT)
-            else "offline",
-            "capacity": p.capacity,
+            "status": "offline"
+            if p is None
+            or (p.status == "online" and not (p.seen_at and p.seen_at >= now - PRESENCE_TIMEOUT))
+            else p.status,
+            "capacity": DEFAULT_CAPACITY if p is None else p.capacity,
             "open_chats": int(n or 0),
         }
         for a, p, n in rows

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from balie.events.bus import ALL, BusLost, Event, EventBus
@@ -87,29 +87,65 @@ class Listener:
         self.topics.clear()
 
 
+# Reads the audit log after a sequence number: the targets changed and the newest seq.
+ChangesAfter = Callable[[int], Awaitable[tuple[list[str], int]]]
+
+
 class Hub:
-    def __init__(self, bus: EventBus) -> None:
+    def __init__(
+        self,
+        bus: EventBus,
+        changes_after: ChangesAfter | None = None,
+        *,
+        sweep_seconds: float = 1.0,
+    ) -> None:
+        self.sweep_seconds = sweep_seconds
         self.bus = bus
         self.listeners: defaultdict[str, set[Listener]] = defaultdict(set)
         self.healthy = False
         self.connected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._changes_after = changes_after
+        self._sweeper: asyncio.Task[None] | None = None
+        self.swept = 0
 
     def listener(self, topics: Iterable[str]) -> Listener:
         return Listener(self, topics)
 
     async def start(self) -> None:
+        if self._changes_after is not None:
+            _, self.swept = await self._changes_after(-1)
+            self._sweeper = asyncio.create_task(self._sweep(), name="balie-live-sweep")
         self._task = asyncio.create_task(self._run(), name="balie-live-hub")
         # Start serving once subscribed, or after a short wait with the bus down (polling).
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.connected.wait(), 5)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._sweeper):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self.bus.close()
+
+    async def _sweep(self) -> None:
+        """Once a second, wake the sockets of whatever changed without a hint reaching
+        this process: writes by ``balie`` commands, by a process without Redis, or hints
+        lost on the way. The audit log has every change, in commit order."""
+        assert self._changes_after is not None
+        while True:
+            await asyncio.sleep(self.sweep_seconds)
+            try:
+                targets, self.swept = await self._changes_after(self.swept)
+            except Exception as exc:  # the database may be away for a moment; try again
+                log.warning("live sweep failed", extra={"fields": {"error": repr(exc)}})
+                continue
+            touched = {t for t in targets if t.startswith("conversation:")}
+            for topic in touched:
+                self._dispatch(topic, {})
+            if touched:
+                self._dispatch(INBOX, {})
 
     async def _run(self) -> None:
         backoff = 0.2

@@ -65,6 +65,7 @@ class VisitorSocket(LiveSocket):
         self.listener: Listener = hub.listener([visitor_topic(visitor)])
         # How far this socket has read the conversation, and whom it has shown as owner.
         self.scanned = 0
+        self.typing = False
         self.owner_id: int | None = None
         self.owner_card: dict[str, str] | None = None
         self.deliver_lock = asyncio.Lock()
@@ -235,9 +236,13 @@ class VisitorSocket(LiveSocket):
         on = frame.get("on")
         if not isinstance(on, bool):
             raise InvalidInput("typing needs on: true or false.")
+        await self._typing_is(on)
+
+    async def _typing_is(self, on: bool) -> None:
         c = self.conversation
         if c is None or c.status == "resolved":
             return
+        self.typing = on
         typing = {"type": "typing", "who": "customer", "on": on, "conversation_id": c.id}
         await self.hub.publish(conversation_topic(c.id), typing)
         await self.hub.publish(INBOX, typing | {"team_id": c.team_id, "owner_id": c.owner_id})
@@ -317,6 +322,8 @@ class VisitorSocket(LiveSocket):
             await self.serve()
         finally:
             self.listener.close()
+            if self.typing:  # a closed widget types no more
+                await self._typing_is(False)
 
 
 async def hello(

@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 from starlette.datastructures import FormData
 
 from balie.auth import Caller, check_csrf, csrf_token
+from balie.chat.actions import DEFAULT_CAPACITY
 from balie.errors import BalieError, Forbidden, InvalidInput
 from balie.settings import Settings
 from balie.store.database import Database
@@ -23,7 +24,6 @@ from balie.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, Languages, pick_language
 from balie.web.login_throttle import LoginThrottle, MemoryLoginThrottle
 
 # What ``balie.chat.actions.set_presence`` gives an agent whose capacity was never set.
-DEFAULT_CAPACITY = 3
 
 
 @dataclass(frozen=True)
