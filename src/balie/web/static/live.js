@@ -199,10 +199,16 @@
       }
       loading = true;
       var before = shownSeq();
-      var safety = setTimeout(done, 20000); // should htmx never answer at all
+      var safety = setTimeout(done, 5000); // should htmx never answer at all
+      function finished(e) {
+        // htmx reports on the body once the swap has taken the marker out of the page,
+        // so listen there and pick out this request.
+        var d = e.detail || {};
+        if (d.elt === m || (d.requestConfig && d.requestConfig.elt === m)) done();
+      }
       function done() {
         clearTimeout(safety);
-        m.removeEventListener("htmx:afterRequest", done);
+        document.removeEventListener("htmx:afterRequest", finished);
         if (!loading) return;
         loading = false;
         if (shownSeq() > before) {
@@ -214,8 +220,7 @@
           load();
         }
       }
-      // Fired on the element even when the swap has taken it out of the page.
-      m.addEventListener("htmx:afterRequest", done);
+      document.addEventListener("htmx:afterRequest", finished);
       window.htmx.trigger(m, "live-refresh");
     }
 
