@@ -187,6 +187,7 @@ class Desk:
     admin: httpx.AsyncClient
     sanne: httpx.AsyncClient
     sanne_token: str
+    sanne_email: str
     inbox_id: int
     key: str
 
@@ -242,7 +243,7 @@ async def desk(db: Database, make_agent: MakeAgent, live_server: str) -> AsyncIt
     assert answer.status_code == 201, answer.text
     inbox = answer.json()
     token = sanne.client.headers["Authorization"].removeprefix("Bearer ")
-    yield Desk(live_server, clients[0], clients[1], token, inbox["id"], inbox["key"])
+    yield Desk(live_server, clients[0], clients[1], token, sanne.email, inbox["id"], inbox["key"])
     for client in clients:
         await client.aclose()
 
