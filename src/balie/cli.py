@@ -76,6 +76,11 @@ def _serve(settings: Settings) -> None:
         "proxy_headers": True,
         # The websockets library, in its sans-I/O form (the live chat's sockets).
         "ws": "websockets-sansio",
+        # Chat frames are a few hundred bytes: compressing them saves little, and each
+        # connection's zlib state costs far more memory than its messages.
+        "ws_per_message_deflate": False,
+        # No frame of the protocol comes near this; a bigger one is refused.
+        "ws_max_size": 256 * 1024,
     }
     if settings.workers > 1:
         # Each worker process builds its own app from the same BALIE_* environment.
