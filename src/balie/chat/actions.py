@@ -227,7 +227,13 @@ async def visitor_message(
     if not isinstance(text, str):
         raise InvalidInput("text must be a string.", field="text")
     message, _ = await conversations.add_message(
-        act, conversation, text=text, internal=False, author_kind="customer", client_id=client_id
+        act,
+        conversation,
+        text=text,
+        internal=False,
+        author_kind="customer",
+        client_id=client_id,
+        retry_checked=True,
     )
     await _attach(act, visitor.key, message, attachments)
     return conversation, message

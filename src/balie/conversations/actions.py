@@ -215,9 +215,11 @@ async def add_message(
     client_id: str | None = None,
     override_id: int | None = None,
     override_reason: str | None = None,
+    retry_checked: bool = False,
 ) -> tuple[Message, bool]:
     """Append a reply or an internal note. Returns (message, created); a retried
-    ``client_id`` returns the message stored the first time and creates nothing.
+    ``client_id`` returns the message stored the first time and creates nothing
+    (``retry_checked``: the caller has already looked for it, in a wider scope).
 
     An agent's text passes the coach first: a blocked text (an insult) is refused unless
     an override allows it; warnings are stored on the message; promises become rows."""
@@ -229,9 +231,13 @@ async def add_message(
     if client_id is not None:
         if not 1 <= len(client_id) <= 100:
             raise InvalidInput("client_id must be 1 to 100 characters.", field="client_id")
-        earlier = await act.session.scalar(
-            select(Message).where(
-                Message.conversation_id == conversation.id, Message.client_id == client_id
+        earlier = (
+            None
+            if retry_checked
+            else await act.session.scalar(
+                select(Message).where(
+                    Message.conversation_id == conversation.id, Message.client_id == client_id
+                )
             )
         )
         if earlier is not None:
