@@ -215,8 +215,11 @@ class Visitor:
             close_timeout=5,
             max_size=2**22,
         )
-        hello = {"type": "hello", "inbox": target.inbox_key, "token": self.token}
-        await ws.send(json.dumps({**hello, "after": self.max_seq}))
+        hello: dict[str, Any] = {"type": "hello", "inbox": target.inbox_key, "token": self.token}
+        hello["after"] = self.max_seq
+        if self.conversation_id is not None:
+            hello["conversation_id"] = self.conversation_id  # what ``after`` counts in
+        await ws.send(json.dumps(hello))
         welcome = json.loads(await asyncio.wait_for(ws.recv(), 60))
         if welcome.get("type") != "welcome":
             await ws.close()
