@@ -27,7 +27,6 @@ import random
 import shutil
 import signal
 import sqlite3
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -47,7 +46,6 @@ import preload
 import server
 
 BENCH = Path(__file__).resolve().parent
-REPO = BENCH.parent
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 SEED = 42
@@ -656,25 +654,6 @@ def machine(versions: str) -> dict[str, Any]:
     }
 
 
-def export_source(revision: str, work: Path) -> tuple[str, Path]:
-    """Balie's src/ at a revision, exported under the work directory (read-only on the
-    repository: ``git archive``, no worktree, no checkout)."""
-    commit = subprocess.run(
-        ["git", "-C", str(REPO), "rev-parse", "--short", revision],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    target = work / f"source-{commit}"
-    if not (target / "src" / "balie").exists():
-        target.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(
-            ["git", "-C", str(REPO), "archive", commit, "src"], capture_output=True, check=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
-    return commit, target / "src"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=("sqlite", "postgres", "all"), default="all")
@@ -698,7 +677,7 @@ def main() -> None:
     if args.source != "worktree" and "BALIE_BENCH_SOURCE" not in os.environ:
         # Re-run this script with the exported source first on the path, so this process
         # (preload, search terms) and every server it starts use the same code.
-        commit, src = export_source(args.source, args.work_dir)
+        commit, src = server.export_source(args.source, args.work_dir)
         env = {**os.environ, "PYTHONPATH": str(src), "BALIE_BENCH_SOURCE": commit}
         script = str(Path(__file__).resolve())
         os.execve(sys.executable, [sys.executable, script, *sys.argv[1:]], env)

@@ -74,23 +74,6 @@ def log(message: str) -> None:
 # ---- /proc --------------------------------------------------------------------------------
 
 
-def tree_pids(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            children.setdefault(int(fields[1]), []).append(int(entry))
-    out, stack = [], [root]
-    while stack:
-        pid = stack.pop()
-        out.append(pid)
-        stack.extend(children.get(pid, []))
-    return out
-
-
 def rss_kb(pid: int) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -149,7 +132,7 @@ class Sampler:
 
     def run(self) -> None:
         while not self.stop.is_set():
-            self.last_kb = sum(rss_kb(p) for p in tree_pids(self.pid))
+            self.last_kb = sum(rss_kb(p) for p in server.tree_pids(self.pid))
             self.peak_kb = max(self.peak_kb, self.last_kb)
             self.stop.wait(0.25)
 
@@ -818,24 +801,6 @@ def machine() -> dict[str, Any]:
     }
 
 
-def export_source(revision: str, work: Path) -> tuple[str, Path]:
-    """Balie's src/ at a revision, exported with ``git archive`` (as bench/api.py does)."""
-    commit = subprocess.run(
-        ["git", "-C", str(REPO), "rev-parse", "--short", revision],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    target = work / f"source-{commit}"
-    if not (target / "src" / "balie").exists():
-        target.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(
-            ["git", "-C", str(REPO), "archive", commit, "src"], capture_output=True, check=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
-    return commit, target / "src"
-
-
 def snapshot_source(work: Path) -> tuple[str, Path]:
     """A copy of the live tree's src/ as it is now, so edits made during the run (others
     work in this tree) do not reach the server halfway."""
@@ -918,7 +883,7 @@ def main() -> None:
         if args.source == "snapshot":
             commit, src = snapshot_source(args.work_dir)
         else:
-            commit, src = export_source(args.source, args.work_dir)
+            commit, src = server.export_source(args.source, args.work_dir)
         env = {**os.environ, "PYTHONPATH": str(src), "BALIE_BENCH_SOURCE": commit}
         script = str(Path(__file__).resolve())
         os.execve(sys.executable, [sys.executable, script, *sys.argv[1:]], env)

@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 
 BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
 VENV_BIN = Path(sys.executable).parent
 BALIE = VENV_BIN / "balie"
 ADMIN_EMAIL = "bench-admin@bench.example.nl"
@@ -168,8 +169,8 @@ def copy_sqlite(source: Path, target: Path) -> None:
     shutil.copyfile(source, target)
 
 
-def tree_cpu_seconds(root: int) -> float:
-    """User + system CPU of a process and its descendants (gunicorn workers, say)."""
+def tree_pids(root: int) -> list[int]:
+    """A process and all its descendants (gunicorn or uvicorn workers, say)."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -178,13 +179,40 @@ def tree_cpu_seconds(root: int) -> float:
             except (OSError, IndexError):
                 continue
             children.setdefault(int(fields[1]), []).append(int(entry))
-    total, stack = 0, [root]
+    out, stack = [], [root]
     while stack:
         pid = stack.pop()
+        out.append(pid)
         stack.extend(children.get(pid, []))
+    return out
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """User + system CPU of a process and its descendants."""
+    total = 0
+    for pid in tree_pids(root):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])
         except (OSError, IndexError):
             pass
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def export_source(revision: str, work: Path) -> tuple[str, Path]:
+    """Balie's src/ at a revision, exported under the work directory (read-only on the
+    repository: ``git archive``, no worktree, no checkout)."""
+    commit = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", revision],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    target = work / f"source-{commit}"
+    if not (target / "src" / "balie").exists():
+        target.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", commit, "src"], capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return commit, target / "src"
