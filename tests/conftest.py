@@ -7,6 +7,7 @@ database that is dropped afterwards); each test starts from empty tables.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import tempfile
@@ -19,6 +20,7 @@ import httpx
 import psycopg
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from balie.act import CLI, Act, utcnow
 from balie.agents.actions import create_agent, create_team, create_token
@@ -64,6 +66,19 @@ async def migrated_db(database_url: str) -> AsyncIterator[Database]:
 
 
 async def empty_tables(database: Database) -> None:
+    # A live test server may still be reading (its once-a-second sweep, a socket that is
+    # closing); PostgreSQL can then pick the TRUNCATE as a deadlock's victim. Try again.
+    for attempt in range(5):
+        try:
+            await _empty_tables(database)
+            return
+        except OperationalError as exc:
+            if "deadlock" not in str(exc) or attempt == 4:
+                raise
+            await asyncio.sleep(0.2)
+
+
+async def _empty_tables(database: Database) -> None:
     names = [t.name for t in reversed(Base.metadata.sorted_tables)]
     async with database.writing() as session:
         if database.is_sqlite:
