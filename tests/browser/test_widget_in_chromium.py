@@ -667,6 +667,8 @@ async def test_attachments_are_checked_uploaded_and_linked(desk: Desk, open_shop
         {"name": "bon.txt", "mimeType": "text/plain", "buffer": b"Bon 1042: EUR 799"}
     )
     await expect(visitor.widget(".uploads")).to_contain_text("bon.txt")
+    # Sending waits for the upload; the chip says "Uploading…" until it is stored.
+    await expect(visitor.widget(".uploads")).not_to_contain_text("Uploading")
     await visitor.widget("button.send").click()
     link = visitor.widget(".msg.from-customer .files a")
     await expect(link).to_have_text(re.compile(r"^bon\.txt"))
