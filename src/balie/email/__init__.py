@@ -1,0 +1,1 @@
+"""The e-mail channel: parsing, threading, inbound SMTP and IMAP, the outbox."""
