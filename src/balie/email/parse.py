@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 
 import inscriptis  # type: ignore[import-untyped]
 import nh3
+from inscriptis.css_profiles import CSS_PROFILES  # type: ignore[import-untyped]
+from inscriptis.model.config import ParserConfig  # type: ignore[import-untyped]
 
 from balie.email.quotes import latest_reply
 
@@ -544,7 +546,8 @@ def _walk(message: _Message) -> _Body:
 
 def _html_to_text(markup: str) -> str:
     try:
-        return str(inscriptis.get_text(markup))
+        # The strict profile: the relaxed default indents every <div>, and mail is all divs.
+        return str(inscriptis.get_text(markup, ParserConfig(css=CSS_PROFILES["strict"])))
     except Exception:
         # Balie still shows something when the HTML defeats the converter.
         return html_lib.unescape(re.sub(r"<[^>]*>", " ", markup))
