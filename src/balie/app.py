@@ -28,6 +28,7 @@ from balie.api.orders import router as orders_router
 from balie.api.search import router as search_router
 from balie.chat.actions import MAX_ATTACHMENT_BYTES
 from balie.chat.limits import ChatLimits
+from balie.email.service import EmailService
 from balie.errors import BalieError, InvalidInput
 from balie.events.memory import MemoryBus
 from balie.events.redis_bus import RedisBus
@@ -103,10 +104,13 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         sweep_seconds=settings.live_sweep_seconds,
     )
 
+    email = EmailService(database, settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
         database.commit_listeners.append(hub.on_commit)
+        await email.start()
         log.info(
             "started",
             extra={"fields": {"database": database.dialect, "bus": type(hub.bus).__name__}},
@@ -114,6 +118,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await email.stop()
             database.commit_listeners.remove(hub.on_commit)
             await hub.stop()
             if db is None:  # a database handed in belongs to the caller
@@ -133,6 +138,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.state.db = database
     app.state.metrics = metrics
     app.state.hub = hub
+    app.state.email = email
     app.state.chat_limits = ChatLimits.of(settings)
 
     app.add_exception_handler(BalieError, _balie_problem)

@@ -63,6 +63,45 @@ class Settings(BaseSettings):
     chat_starts_per_hour: int = Field(
         5, ge=1, description="Conversations one chat visitor may start per hour."
     )
+    smtp_listen: str = Field(
+        "",
+        description="Where the built-in SMTP receiver listens for inbound mail "
+        "(127.0.0.1:2525); empty means no receiver.",
+    )
+    smtp_hostname: str = Field("", description="The name the SMTP receiver greets with.")
+    smtp_max_bytes: int = Field(
+        25 * 1024 * 1024, ge=1024, description="Largest inbound mail; larger gets SMTP 552."
+    )
+    email_sender_limit_per_hour: int = Field(
+        30,
+        ge=1,
+        description="Mails one sender address may deliver per hour before Balie answers 451 "
+        "(stops mail loops).",
+    )
+    smtp_relay: str = Field(
+        "",
+        description="host:port of the SMTP server outgoing mail goes through; empty means "
+        "mail stays queued in the outbox.",
+    )
+    smtp_relay_security: Literal["auto", "none", "starttls", "tls"] = Field(
+        "auto",
+        description="auto: STARTTLS when the relay offers it; starttls: required; "
+        "tls: implicit TLS (port 465); none: plain.",
+    )
+    smtp_relay_username: str = Field("", description="Log-in name at the relay, if needed.")
+    smtp_relay_password: str = Field("", description="Password at the relay, if needed.")
+    outbox_max_attempts: int = Field(
+        10, ge=1, le=100, description="Sending attempts before an outgoing mail is failed."
+    )
+    outbox_poll_seconds: float = Field(
+        1.0, gt=0, le=3600, description="How often the outbox looks for mail to send."
+    )
+    imap_poll_seconds: float = Field(
+        60.0,
+        gt=0,
+        le=86400,
+        description="How often polled IMAP mailboxes are checked where the server has no IDLE.",
+    )
     log_level: str = Field("INFO", description="Python logging level.")
     log_json: bool = Field(True, description="Structured JSON logs on stderr.")
 

@@ -134,6 +134,7 @@ async def create_inbox(
         secret=secrets.token_urlsafe(32),
         prechat=[],
         topics=[],
+        email={},
         created_at=act.now,
     )
     act.session.add(inbox)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Request, UploadFile, WebSocket
 from fastapi.responses import FileResponse, HTMLResponse, Response
@@ -161,6 +162,13 @@ async def upload(request: Request, file: UploadFile) -> dict[str, Any]:
     return out
 
 
+def content_disposition(name: str) -> str:
+    """A download header for any file name: an ASCII fallback and the UTF-8 name (RFC 6266),
+    since e-mail brings names in every script and headers are Latin-1."""
+    fallback = "".join(c if " " <= c < "\x7f" and c not in '"\\' else "_" for c in name)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
 @router.get(CHAT_PREFIX + "/attachments/{signed}")
 async def download(signed: str, request: Request) -> Response:
     attachment_id = feed.attachment_id(request.app.state.settings.secret_key, signed[:200])
@@ -174,7 +182,7 @@ async def download(signed: str, request: Request) -> Response:
         row.data,
         media_type=row.content_type,
         headers={
-            "Content-Disposition": f'attachment; filename="{row.name}"',
+            "Content-Disposition": content_disposition(row.name),
             "Cache-Control": "private, max-age=3600",
         },
     )

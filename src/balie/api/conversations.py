@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 
 from balie.api import PREFIX
+from balie.api.chat import content_disposition
 from balie.api.schemas import (
     ConversationCreate,
     ConversationOut,
@@ -21,7 +23,9 @@ from balie.auth import Caller, require
 from balie.conversations import actions, queries
 from balie.conversations.rules import clean_tags
 from balie.customers.actions import customer_for_email
-from balie.errors import InvalidInput
+from balie.email import outbound
+from balie.email import queries as email_queries
+from balie.errors import InvalidInput, NotFound
 from balie.ids import MAX_SEQ, IdPath, IdQuery
 
 router = APIRouter(prefix=PREFIX, tags=["conversations"])
@@ -126,7 +130,36 @@ async def list_messages(
     async with caller.reading() as act:
         await actions.get_visible(act, conversation_id)
         rows = await queries.messages_after(act.session, conversation_id, after=after, limit=limit)
-    return [MessageOut.of(m) for m in rows]
+        mail = await email_queries.mail_of_messages(act.session, [m.id for m in rows])
+    return [MessageOut.of(m, mail.get(m.id)) for m in rows]
+
+
+@router.get(
+    "/conversations/{conversation_id}/messages/{message_id}/original",
+    response_class=Response,
+    responses={200: {"content": {"message/rfc822": {}}}},
+)
+async def original_mail(conversation_id: IdPath, message_id: IdPath, caller: Agent) -> Response:
+    """The received e-mail exactly as it arrived: headers, quoted history, every part."""
+    async with caller.reading() as act:
+        await actions.get_visible(act, conversation_id)
+        raw = await email_queries.original(act.session, conversation_id, message_id)
+    if raw is None:
+        raise NotFound(f"Message {message_id} did not arrive by e-mail in this conversation.")
+    return Response(
+        raw,
+        media_type="message/rfc822",
+        headers={"Content-Disposition": content_disposition(f"message-{message_id}.eml")},
+    )
+
+
+@router.post("/conversations/{conversation_id}/outbox/{outbox_id}/retry")
+async def retry_mail(conversation_id: IdPath, outbox_id: IdPath, caller: Agent) -> dict[str, Any]:
+    """Send a failed mail again."""
+    async with caller.writing() as act:
+        await actions.get_visible(act, conversation_id)
+        mail = await outbound.retry(act, outbox_id, conversation_id)
+        return {"outbox_id": mail.id, "status": mail.status}
 
 
 @router.post("/conversations/{conversation_id}/messages", status_code=201)
@@ -143,7 +176,8 @@ async def create_message(conversation_id: IdPath, body: MessageCreate, caller: A
             override_id=body.override_id,
             override_reason=body.override_reason,
         )
-    return MessageOut.of(message)
+        mail = await email_queries.mail_of_messages(act.session, [message.id])
+    return MessageOut.of(message, mail.get(message.id))
 
 
 @router.post("/conversations/{conversation_id}/handovers", status_code=201)

@@ -42,6 +42,10 @@ def inbox_out(inbox: Inbox, *, with_secret: bool = False) -> dict[str, Any]:
         "hours": inbox.hours,
         "incident": inbox.incident,
     }
+    if inbox.channel == "email":
+        imap = (inbox.email or {}).get("imap")
+        out["acknowledge"] = bool((inbox.email or {}).get("acknowledge"))
+        out["imap"] = {**imap, "password": "********"} if imap else None
     if with_secret:
         # For the host site's server, which signs its users' ids with it.
         out["secret"] = inbox.secret
@@ -82,7 +86,9 @@ async def configure(
     inbox_id: IdPath, caller: Admin, body: Annotated[dict[str, Any], Body()]
 ) -> dict[str, Any]:
     if not body:
-        raise InvalidInput("Nothing to change: send prechat, topics, hours or incident.")
+        raise InvalidInput(
+            "Nothing to change: send prechat, topics, hours, incident, imap or acknowledge."
+        )
     async with caller.writing() as act:
         inbox = await act.session.get(Inbox, inbox_id)
         if inbox is None:

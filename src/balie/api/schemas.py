@@ -83,10 +83,14 @@ class MessageOut(BaseModel):
     triage: dict[str, Any] | None
     coaching: dict[str, Any] | None
     created_at: dt.datetime
+    # The mail a message arrived in, or the delivery of a reply by e-mail.
+    email: dict[str, Any] | None = None
 
     @classmethod
-    def of(cls, m: Message) -> MessageOut:
-        return cls.model_validate(m, from_attributes=True)
+    def of(cls, m: Message, email: dict[str, Any] | None = None) -> MessageOut:
+        out = cls.model_validate(m, from_attributes=True)
+        out.email = email
+        return out
 
 
 class ConversationOut(BaseModel):

@@ -14,6 +14,7 @@ from balie.chat import routing, settings
 from balie.chat.visitors import Visitor
 from balie.conversations import actions as conversations
 from balie.customers.actions import customer_for_identity
+from balie.email.imap import clean_imap
 from balie.errors import Conflict, InvalidInput, NotFound, TooLarge, UnsupportedType
 from balie.store.tables import (
     Agent,
@@ -49,13 +50,25 @@ async def inbox_by_key(act: Act, key: str) -> Inbox:
     return inbox
 
 
+def _clean_acknowledge(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("acknowledge must be true or false.")
+    return value
+
+
+# Settings of an e-mail inbox, kept together in its ``email`` column.
+EMAIL_SETTINGS = ("imap", "acknowledge")
+
+
 async def configure_inbox(act: Act, inbox: Inbox, changes: dict[str, Any]) -> Inbox:
-    """Change the widget's settings; every value is checked before anything is written."""
+    """Change an inbox's settings; every value is checked before anything is written."""
     cleaners = {
         "prechat": settings.clean_prechat,
         "topics": settings.clean_topics,
         "hours": settings.clean_hours,
         "incident": settings.clean_incident,
+        "imap": clean_imap,
+        "acknowledge": _clean_acknowledge,
     }
     cleaned: dict[str, Any] = {}
     for name, value in changes.items():
@@ -65,11 +78,34 @@ async def configure_inbox(act: Act, inbox: Inbox, changes: dict[str, Any]) -> In
             cleaned[name] = cleaners[name](value)
         except ValueError as exc:
             raise InvalidInput(str(exc), field=name) from exc
-    before = {name: getattr(inbox, name) for name in cleaned}
+    if inbox.channel != "email" and any(name in EMAIL_SETTINGS for name in cleaned):
+        raise InvalidInput("imap and acknowledge are settings of an e-mail inbox.")
+    email = dict(inbox.email or {})
+    before = {
+        name: email.get(name) if name in EMAIL_SETTINGS else getattr(inbox, name)
+        for name in cleaned
+    }
     for name, value in cleaned.items():
-        setattr(inbox, name, value)
-    await act.audit("inbox.update", f"inbox:{inbox.id}", before=before, after=cleaned)
+        if name in EMAIL_SETTINGS:
+            email[name] = value
+        else:
+            setattr(inbox, name, value)
+    inbox.email = email
+    # The audit log keeps the change, never a mailbox password.
+    await act.audit(
+        "inbox.update",
+        f"inbox:{inbox.id}",
+        before=_without_password(before),
+        after=_without_password(cleaned),
+    )
     return inbox
+
+
+def _without_password(values: dict[str, Any]) -> dict[str, Any]:
+    imap = values.get("imap")
+    if isinstance(imap, dict) and "password" in imap:
+        return {**values, "imap": {**imap, "password": "********"}}
+    return values
 
 
 def visitor_conversations(visitor: Visitor) -> Any:
@@ -345,12 +381,20 @@ async def heartbeat(act: Act, agent_id: int) -> None:
 
 
 async def store_attachment(
-    act: Act, *, owner: str, name: str, content_type: str, data: bytes
+    act: Act,
+    *,
+    owner: str,
+    name: str,
+    content_type: str,
+    data: bytes,
+    any_type: bool = False,
 ) -> Attachment:
+    """Keep an uploaded file. ``any_type``: e-mail brings whatever customers attach (Word,
+    spreadsheets); every attachment is served as a download only, never rendered."""
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise TooLarge(f"An attachment is limited to {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB.")
     kind = content_type.split(";")[0].strip().lower()
-    if kind not in ATTACHMENT_TYPES:
+    if not any_type and kind not in ATTACHMENT_TYPES:
         raise UnsupportedType(
             f"Attachments of type {kind or 'unknown'} are not accepted; "
             f"allowed: {', '.join(ATTACHMENT_TYPES)}."

@@ -23,6 +23,7 @@ from balie.conversations.rules import (
     clean_tags,
     transition_error,
 )
+from balie.email import outbound
 from balie.errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
 from balie.search.index import index_message
 from balie.store.tables import (
@@ -216,13 +217,15 @@ async def add_message(
     override_id: int | None = None,
     override_reason: str | None = None,
     retry_checked: bool = False,
+    reopen: bool = True,
 ) -> tuple[Message, bool]:
     """Append a reply or an internal note. Returns (message, created); a retried
     ``client_id`` returns the message stored the first time and creates nothing
     (``retry_checked``: the caller has already looked for it, in a wider scope).
 
     An agent's text passes the coach first: a blocked text (an insult) is refused unless
-    an override allows it; warnings are stored on the message; promises become rows."""
+    an override allows it; warnings are stored on the message; promises become rows.
+    ``reopen=False`` keeps the status (an out-of-office answer, a bounce note)."""
     if author_kind not in AUTHOR_KINDS:
         raise InvalidInput(f"Author must be one of {', '.join(AUTHOR_KINDS)}.", field="author")
     if author_kind == "customer" and internal:
@@ -267,7 +270,8 @@ async def add_message(
         message.coaching = record
         if not internal:
             await guardrails.record_promises(act, conversation, message, coaching)
-    if author_kind == "customer" and conversation.status != "open":
+            await outbound.on_agent_reply(act, conversation, message)
+    if reopen and author_kind == "customer" and conversation.status != "open":
         # A customer writing again reopens the conversation: nobody is ignored.
         await _set_status(act, conversation, "open", snoozed_until=None)
     return message, True

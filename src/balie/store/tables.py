@@ -71,6 +71,8 @@ class Inbox(Base):
     hours: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # A banner for an ongoing incident, shown in the widget.
     incident: Mapped[str | None] = mapped_column(Text)
+    # An e-mail inbox's settings: {"imap": {...} | null, "acknowledge": bool}.
+    email: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = _ts()
 
 
@@ -124,6 +126,9 @@ class CustomerIdentity(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     value: Mapped[str] = mapped_column(String(320))
+    # Set when mail to this address bounced; cleared when the customer writes from it again.
+    failing_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    failure: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = _ts()
 
 
@@ -257,6 +262,59 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = _ts()
+
+
+class MailRecord(Base):
+    """One e-mail in or out, by its Message-ID: how replies find their conversation, and
+    the original as it arrived (kept whole, viewable, while the timeline shows the reply)."""
+
+    __tablename__ = "mail_records"
+    __table_args__ = (
+        # The same mail arriving twice at an inbox (a sender retrying after a lost 250, an
+        # IMAP mail fetched again) is stored once.
+        UniqueConstraint(
+            "inbox_id", "direction", "header_id", name="uq_mail_records_inbox_direction_header"
+        ),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    inbox_id: Mapped[int | None] = mapped_column(ForeignKey("inboxes.id"))
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(3))  # "in" | "out"
+    header_id: Mapped[str] = mapped_column(String(998), index=True)
+    # The customer's address: the sender of mail in, the recipient of mail out.
+    address: Mapped[str | None] = mapped_column(String(320), index=True)
+    subject_key: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20))  # mail, auto_reply, bounce, list
+    source: Mapped[str] = mapped_column(String(300))
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = _ts()
+
+
+class OutboxMail(Base):
+    """A mail to send, committed with the reply it carries, sent after commit and retried
+    with backoff; its status shows on the message."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(30))  # reply, acknowledgement, chat_follow_up
+    # The envelope sender, an inbox address: bounces come back to Balie.
+    from_address: Mapped[str] = mapped_column(String(320))
+    to_address: Mapped[str] = mapped_column(String(320))
+    header_id: Mapped[str] = mapped_column(String(998))
+    # The MIME message, built when the reply was committed: what is retried is what was written.
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(20))  # queued, sending, sent, failed, cancelled
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = _ts()
+    # A chat follow-up is dropped if the visitor read the reply (seq) before it was due.
+    unless_read_seq: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = _ts()
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class AgentPresence(Base):

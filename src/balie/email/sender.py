@@ -1,0 +1,207 @@
+"""The outbox sender: delivers committed mail to the relay, retrying with backoff.
+
+Rows are claimed in a write transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and
+leased for ``LEASE``: a process that dies mid-send leaves its rows to be claimed again, so
+a mail is sent at least once; its fixed Message-ID lets the receiving side drop a double.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+import aiosmtplib
+from sqlalchemy import or_, select
+
+from balie.act import SYSTEM, Act, utcnow
+from balie.settings import Settings
+from balie.store.database import Database
+from balie.store.tables import Conversation, OutboxMail
+
+log = logging.getLogger("balie.email.sender")
+
+LEASE = dt.timedelta(minutes=5)
+BATCH = 20
+FIRST_RETRY = dt.timedelta(seconds=30)
+LONGEST_WAIT = dt.timedelta(hours=2)
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """30 s, 1 min, 2 min, ... capped at two hours."""
+    wait: dt.timedelta = FIRST_RETRY * 2 ** max(attempts - 1, 0)
+    return min(wait, LONGEST_WAIT)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    conversation_id: int
+    envelope_from: str
+    to: str
+    content: bytes
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Relay:
+    host: str
+    port: int
+    security: str  # auto, none, starttls, tls
+    username: str
+    password: str
+    timeout: float = 30.0
+
+    @classmethod
+    def of(cls, settings: Settings) -> Relay:
+        host, _, port = settings.smtp_relay.rpartition(":")
+        return cls(
+            host=host.strip("[]"),
+            port=int(port),
+            security=settings.smtp_relay_security,
+            username=settings.smtp_relay_username,
+            password=settings.smtp_relay_password,
+        )
+
+    async def send(self, envelope_from: str, to: str, content: bytes) -> None:
+        await aiosmtplib.send(
+            content,
+            sender=envelope_from,
+            recipients=[to],
+            hostname=self.host,
+            port=self.port,
+            use_tls=self.security == "tls",
+            # None: STARTTLS when the relay offers it; True: required; False: never.
+            start_tls={"auto": None, "starttls": True}.get(self.security, False),
+            username=self.username or None,
+            password=self.password or None,
+            timeout=self.timeout,
+        )
+
+
+def permanent(error: Exception) -> bool:
+    """A 5xx answer will not change by trying again; anything else might."""
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        return all(500 <= r.code < 600 for r in error.recipients)
+    return isinstance(error, aiosmtplib.SMTPResponseException) and 500 <= error.code < 600
+
+
+async def claim(db: Database, *, now: dt.datetime, limit: int = BATCH) -> list[Claimed]:
+    async with db.writing() as session:
+        act = Act(session, SYSTEM, now)
+        query = (
+            select(OutboxMail)
+            .where(
+                or_(OutboxMail.status == "queued", OutboxMail.status == "sending"),
+                OutboxMail.next_attempt_at <= now,
+            )
+            .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
+            .limit(limit)
+        )
+        if not db.is_sqlite:  # SQLite's single writer already keeps claims apart
+            query = query.with_for_update(skip_locked=True)
+        claimed = []
+        for mail in await session.scalars(query):
+            conversation = await session.get(Conversation, mail.conversation_id)
+            assert conversation is not None
+            if mail.unless_read_seq and conversation.customer_read_seq >= mail.unless_read_seq:
+                mail.status = "cancelled"
+                mail.last_error = "The visitor read the reply in the chat."
+                await act.audit(
+                    "mail.cancelled",
+                    f"conversation:{mail.conversation_id}",
+                    after={"outbox_id": mail.id, "reason": "read in chat"},
+                )
+                continue
+            mail.status, mail.attempts = "sending", mail.attempts + 1
+            mail.next_attempt_at = now + LEASE
+            claimed.append(
+                Claimed(
+                    mail.id,
+                    mail.conversation_id,
+                    mail.from_address,
+                    mail.to_address,
+                    mail.content,
+                    mail.attempts,
+                )
+            )
+        return claimed
+
+
+async def settle(db: Database, mail: Claimed, error: Exception | None, *, max_attempts: int) -> str:
+    """Record the outcome of one attempt; returns the new status."""
+    async with db.writing() as session:
+        act = Act(session, SYSTEM, utcnow())
+        row = await session.get(OutboxMail, mail.id)
+        assert row is not None
+        if error is None:
+            row.status, row.sent_at, row.last_error = "sent", act.now, None
+        else:
+            row.last_error = f"{type(error).__name__}: {error}"[:1000]
+            final = permanent(error) or row.attempts >= max_attempts
+            row.status = "failed" if final else "queued"
+            row.next_attempt_at = act.now + backoff(row.attempts)
+        # Audited on the conversation, so the agent's screen shows the new state live.
+        await act.audit(
+            f"mail.{row.status}",
+            f"conversation:{row.conversation_id}",
+            after={
+                "outbox_id": row.id,
+                "to": row.to_address,
+                "attempts": row.attempts,
+                "error": row.last_error,
+            },
+        )
+        return row.status
+
+
+class OutboxSender:
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.relay = Relay.of(settings)
+        self.max_attempts = settings.outbox_max_attempts
+        self.interval = settings.outbox_poll_seconds
+        self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="balie-outbox")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run_once(self) -> int:
+        """Send everything due now; returns how many attempts were made."""
+        claimed = await claim(self.db, now=utcnow())
+        for mail in claimed:
+            error: Exception | None = None
+            try:
+                await self.relay.send(mail.envelope_from, mail.to, mail.content)
+            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+                error = exc
+            status = await settle(self.db, mail, error, max_attempts=self.max_attempts)
+            log.info(
+                "outbox attempt",
+                extra={"fields": {"outbox_id": mail.id, "status": status, "error": repr(error)}},
+            )
+        return len(claimed)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                if await self.run_once():
+                    continue  # more may be waiting
+            except Exception:  # the database away, say; the loop must outlive it
+                log.exception("outbox round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.interval)
+            self._wake.clear()

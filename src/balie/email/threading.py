@@ -1,0 +1,80 @@
+"""Which conversation a received mail belongs to.
+
+In order of trust: the Message-IDs it answers (In-Reply-To, References); the signed token
+in the reply address it was sent to; the same subject from the same customer within
+``SUBJECT_WINDOW``. A mail that matches none opens a new conversation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import or_, select
+
+from balie.act import Act
+from balie.email.parse import ParsedMail, normalise_subject
+from balie.store.tables import Conversation, Inbox, MailRecord
+
+SUBJECT_WINDOW = dt.timedelta(days=14)
+# A References header can list hundreds of ids; the newest few decide.
+MAX_REFERENCES = 50
+
+
+def subject_key(subject: str) -> str:
+    return normalise_subject(subject)[:300]
+
+
+def referenced_ids(mail: ParsedMail) -> list[str]:
+    """The ids a reply answers, most specific first: In-Reply-To, then References newest
+    to oldest (clients that trim References keep its end)."""
+    ordered: list[str] = []
+    for value in (*mail.in_reply_to, *reversed(mail.references)):
+        if value not in ordered and len(value) <= 998:
+            ordered.append(value)
+    return ordered[:MAX_REFERENCES]
+
+
+async def find_conversation(
+    act: Act,
+    inbox: Inbox,
+    mail: ParsedMail,
+    *,
+    tokens: list[int],
+    customer_id: int,
+    address: str | None,
+) -> Conversation | None:
+    session = act.session
+    ids = referenced_ids(mail)
+    if ids:
+        rows = await session.execute(
+            select(MailRecord.header_id, MailRecord.conversation_id).where(
+                MailRecord.header_id.in_(ids), MailRecord.conversation_id.is_not(None)
+            )
+        )
+        by_id = {header: conversation_id for header, conversation_id in rows}
+        for header in ids:
+            if header in by_id:
+                found = await session.get(Conversation, by_id[header])
+                if found is not None:
+                    return found
+    for conversation_id in tokens:
+        found = await session.get(Conversation, conversation_id)
+        if found is not None and found.inbox_id == inbox.id:
+            return found
+    key = subject_key(mail.subject)
+    if not key or address is None:
+        # A subject alone, from nobody in particular, is not enough to join a conversation.
+        return None
+    conversation_id = await session.scalar(
+        select(MailRecord.conversation_id)
+        .join(Conversation, Conversation.id == MailRecord.conversation_id)
+        .where(
+            MailRecord.inbox_id == inbox.id,
+            MailRecord.subject_key == key,
+            MailRecord.created_at >= act.now - SUBJECT_WINDOW,
+            or_(MailRecord.address == address, Conversation.customer_id == customer_id),
+        )
+        .order_by(MailRecord.id.desc())
+        .limit(1)
+    )
+    return None if conversation_id is None else await session.get(Conversation, conversation_id)
