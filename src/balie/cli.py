@@ -108,14 +108,20 @@ def serve(
     _serve(settings)
 
 
+DEMO_SMTP = "127.0.0.1:2525"
+
+
 @app.command()
 def demo(
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
 ) -> None:
     """Create the database with realistic demo data (once) and serve the inbox."""
-    from balie.demo import DEMO_LOGIN, DEMO_PASSWORD, demo_chat_key, load_demo
+    from balie.demo import DEMO_ADDRESS, DEMO_LOGIN, DEMO_PASSWORD, demo_chat_key, load_demo
 
     settings = _settings()
+    if not settings.smtp_listen:
+        # The demo takes mail too: anything sent to the demo address arrives in the inbox.
+        settings = settings.model_copy(update={"smtp_listen": DEMO_SMTP})
 
     async def setup(db: Database) -> tuple[bool, str | None]:
         await run_migrations(db)
@@ -131,6 +137,10 @@ def demo(
             f"A web shop page with the chat widget: {settings.effective_public_url}"
             f"/chat/demo/{chat_key}"
         )
+    typer.echo(
+        f"E-mail to {DEMO_ADDRESS} over SMTP at {settings.smtp_listen} arrives in the inbox "
+        "(replies wait in the outbox until BALIE_SMTP_RELAY names a mail server)"
+    )
     if serve_after:
         _serve(settings)
 

@@ -21,6 +21,7 @@ from balie.store.tables import Agent, Conversation, Inbox
 
 DEMO_LOGIN = "demo@balie-demo.nl"
 DEMO_PASSWORD = "balie-demo-2026"
+DEMO_ADDRESS = "support@balie-demo.nl"
 
 
 @dataclass(frozen=True)
@@ -216,9 +217,10 @@ async def load_demo(db: Database) -> bool:
                 team_id=team.id,
                 name="Support e-mail",
                 channel="email",
-                address="support@balie-demo.nl",
+                address=DEMO_ADDRESS,
             ),
         }
+        await configure_inbox(act, inboxes["Support e-mail"], {"acknowledge": True})
         await configure_inbox(
             act,
             inboxes["Webshop chat"],
