@@ -10,14 +10,14 @@ from email.policy import SMTP
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from balie.email.smtp import start_receiver
 from balie.settings import Settings
 from balie.store.database import Database
 from balie.store.migrate import migrate
-from balie.store.tables import Attachment, Customer, CustomerIdentity
-from tests.conftest import snapshot
+from balie.store.tables import Attachment, Customer, CustomerIdentity, OutboxMail
+from tests.conftest import MakeAgent, snapshot
 from tests.email_fixtures import (
     ADDRESS,
     Receiver,
@@ -243,3 +243,64 @@ async def test_concurrent_senders_lose_nothing(db: Database, receiver: Receiver)
     assert sorted(c.subject for c in await conversations(db)) == sorted(
         f"Vraag {n}" for n in range(12)
     )
+
+
+def _bounce_for(address: str) -> bytes:
+    return (
+        b"From: Mail Delivery System <MAILER-DAEMON@mx.example.nl>\r\n"
+        b"To: support@shop.example\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+        b"Message-ID: <bounce-1@mx.example.nl>\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="R"\r\n\r\n'
+        b"--R\r\nContent-Type: text/plain\r\n\r\nThe mailbox does not exist.\r\n"
+        b"--R\r\nContent-Type: message/delivery-status\r\n\r\n"
+        b"Reporting-MTA: dns; mx.example.nl\r\n\r\n"
+        b"Final-Recipient: rfc822; " + address.encode() + b"\r\nAction: failed\r\n"
+        b"Status: 5.1.1\r\n\r\n--R--\r\n"
+    )
+
+
+async def test_a_bounce_marks_the_address_failing_and_tells_the_agent(
+    db: Database, receiver: Receiver
+) -> None:
+    await deliver(receiver.port, mail(sender="weg@example.nl"))
+    [conversation] = await conversations(db)
+    async with db.writing() as session:  # the acknowledgement went out
+        await session.execute(update(OutboxMail).values(status="sent"))
+    await deliver(receiver.port, _bounce_for("weg@example.nl"), sender="")
+    assert len(await conversations(db)) == 1  # a bounce opens no conversation
+    async with db.reading() as session:
+        identity = await session.scalar(
+            select(CustomerIdentity).where(CustomerIdentity.value == "weg@example.nl")
+        )
+    assert identity is not None and identity.failing_since is not None
+    note = (await messages(db, conversation.id))[-1]
+    assert note.internal and "bounced" in note.text and "weg@example.nl" in note.text
+    assert len(await outbox(db)) == 1  # and nobody answers a bounce
+    # The customer writes again from the address: it works after all.
+    await deliver(receiver.port, mail(sender="weg@example.nl", subject="Nog een vraag"))
+    async with db.reading() as session:
+        identity = await session.scalar(
+            select(CustomerIdentity).where(CustomerIdentity.value == "weg@example.nl")
+        )
+    assert identity is not None and identity.failing_since is None
+
+
+async def test_mail_and_chat_of_one_address_are_one_customer(
+    db: Database, receiver: Receiver, make_agent: MakeAgent
+) -> None:
+    agent = await make_agent("supervisor")
+    chat = await agent.client.post(
+        "/api/v1/conversations",
+        json={
+            "customer": {"name": "Sanne", "email": "Sanne@Example.nl"},
+            "subject": "Chat",
+            "channel": "chat",
+            "message": {"text": "Hallo, een vraag over mijn bestelling."},
+        },
+    )
+    assert chat.status_code == 201
+    await deliver(receiver.port, mail(sender="sanne@example.nl"))
+    by_channel = {c.channel: c.customer_id for c in await conversations(db)}
+    assert by_channel["email"] == by_channel["chat"]
+    profile = await agent.client.get(f"/api/v1/customers/{by_channel['chat']}")
+    assert {c["channel"] for c in profile.json()["conversations"]} == {"chat", "email"}
