@@ -53,6 +53,7 @@ _FIRST_PERSON = re.compile(
     re.IGNORECASE,
 )
 _HAS_DATE_OR_ADDRESS = re.compile(r"\d|@")
+_VERBS = re.compile(r"wrote|schreef|geschreven|schrieb|écrit", re.IGNORECASE)
 
 _SEPARATORS: tuple[re.Pattern[str], ...] = tuple(
     re.compile(pattern, re.IGNORECASE)
@@ -108,12 +109,15 @@ def _is_quoted(line: str) -> bool:
     return line.lstrip().startswith(">")
 
 
-def _attribution_length(lines: Sequence[str], index: int) -> int:
+def _attribution_length(lines: Sequence[str], index: int, keyed: Sequence[bool]) -> int:
     """How many lines (1-3) an attribution starting at ``index`` spans; 0 if none.
 
     Gmail and Outlook wrap a long attribution over two or three lines, so the line and its
-    continuations are tried joined.
+    continuations are tried joined. ``keyed`` marks lines holding a verb every attribution
+    has ("wrote", "schreef", ...): without one nearby there is no need to try the patterns.
     """
+    if not any(keyed[index : index + 3]):
+        return 0
     joined = ""
     for span in range(3):
         if index + span >= len(lines):
@@ -136,20 +140,18 @@ def _is_attribution(candidate: str) -> bool:
 
 
 def _header_name(line: str) -> str | None:
+    if len(line) > _MAX_ATTRIBUTION:
+        return None
     match = _HEADER_LINE.match(line.strip())
     return match.group(1).lower() if match and match.group(1).lower() in _HEADER_NAMES else None
 
 
-def _is_header_block(lines: Sequence[str], index: int) -> bool:
+def _is_header_block(names: Sequence[str | None], index: int) -> bool:
     """An Outlook-style block: three or more header lines close together, one of them From."""
-    if _header_name(lines[index]) is None:
+    if names[index] is None:
         return False
-    names: set[str] = set()
-    for line in lines[index : index + _HEADER_WINDOW]:
-        name = _header_name(line)
-        if name is not None:
-            names.add(name)
-    return len(names) >= 3 and bool(names & _FROM_NAMES)
+    window = {name for name in names[index : index + _HEADER_WINDOW] if name is not None}
+    return len(window) >= 3 and bool(window & _FROM_NAMES)
 
 
 def _is_separator(line: str) -> bool:
@@ -159,15 +161,17 @@ def _is_separator(line: str) -> bool:
 
 def _history_start(lines: Sequence[str]) -> tuple[int, int]:
     """Where the history starts and how many lines its marker spans; (len, 0) if none."""
+    keyed = [len(line) <= _MAX_ATTRIBUTION and bool(_VERBS.search(line)) for line in lines]
+    names = [_header_name(line) for line in lines]
     for index, line in enumerate(lines):
         if _is_quoted(line) or not line.strip():
             continue
         if _is_separator(line):
             return index, 1
-        span = _attribution_length(lines, index)
+        span = _attribution_length(lines, index, keyed)
         if span:
             return index, span
-        if _is_header_block(lines, index):
+        if _is_header_block(names, index):
             return index, 1
     return len(lines), 0
 
