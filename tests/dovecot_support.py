@@ -75,13 +75,17 @@ def require_dovecot() -> str:
 class Dovecot:
     """A dovecot of our own; use as a context manager, or start() and stop() by hand."""
 
-    def __init__(self, binary: str | None = None) -> None:
+    def __init__(self, binary: str | None = None, *, tls: bool = False) -> None:
+        """With tls, a self-signed certificate for 127.0.0.1: STARTTLS on `port`, and implicit
+        TLS on `tls_port`."""
         self.binary = binary or require_dovecot()
         # Short path: dovecot's unix sockets live under base_dir, and a socket path may not be
         # longer than about 100 bytes.
         self.root = Path(tempfile.mkdtemp(prefix="balie-dc-"))
         self.host = "127.0.0.1"
         self.port = free_port()
+        self.tls = tls
+        self.tls_port = free_port() if tls else 0
         self.passwd = self.root / "passwd"
         self.password = "secret"
         self._stock = [f"user{n:03}" for n in range(STOCK)]
@@ -103,6 +107,7 @@ class Dovecot:
         if os.getuid() == 0:
             entry = pwd.getpwnam(mail_user)
             os.chown(home, entry.pw_uid, entry.pw_gid)
+        ssl = self._certificate() if self.tls else "ssl = no"
         self.conf.write_text(
             f"""\
 protocols = imap
@@ -111,12 +116,13 @@ base_dir = {root}/run
 state_dir = {root}/state
 log_path = {self.log}
 instance_name = balie-test-{root.name}
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 # A wrong password is answered at once, not after the usual 2 s.
 auth_failure_delay = 0
 default_internal_user = {internal}
+default_internal_group = {grp.getgrgid(os.getgid()).gr_name}
 default_login_user = {login}
 mail_uid = {mail_user}
 mail_gid = {mail_group}
@@ -131,22 +137,41 @@ userdb {{
   args = username_format=%u {self.passwd}
 }}
 # No growing wait after failed log-ins from our address (tests try wrong passwords on purpose).
+# No chroot: only root may chroot, and the tests may run as a normal user.
 service anvil {{
+  chroot =
   unix_listener anvil-auth-penalty {{
     mode = 0
   }}
 }}
 service imap-login {{
+  chroot =
   inet_listener imap {{
     address = {self.host}
     port = {self.port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = {self.host}
+    port = {self.tls_port}
   }}
 }}
 """
         )
+
+    def _certificate(self) -> str:
+        # Debian's dovecot-core depends on openssl, so the command is there wherever dovecot is.
+        cert, key = self.root / "cert.pem", self.root / "key.pem"
+        subprocess.run(
+            [
+                "openssl", "req", "-x509", "-newkey", "ec",
+                "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-keyout", str(key), "-out", str(cert), "-days", "2",
+                "-subj", "/CN=balie-test", "-addext", f"subjectAltName=IP:{self.host}",
+            ],
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
+        return f"ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}"
 
     # --- running --------------------------------------------------------------------------
 

@@ -228,6 +228,28 @@ async def test_unreachable_server_is_a_clear_error(mailbox: Mailbox) -> None:
         await poll_once(mailbox.account(port=free_port()), Receiver())
 
 
+@pytest.fixture(scope="module")
+def tls_dovecot() -> Iterator[Dovecot]:
+    with Dovecot(tls=True) as server:
+        yield server
+
+
+@pytest.mark.parametrize("security", ["tls", "starttls"])
+async def test_tls_and_starttls(tls_dovecot: Dovecot, security: str) -> None:
+    box = Mailbox(tls_dovecot)
+    box.append(mail(1))
+    port = tls_dovecot.tls_port if security == "tls" else tls_dovecot.port
+    receiver = Receiver()
+    # The test server's certificate is self-signed: checked, it is refused with a clear reason.
+    checked = box.account(security=security, port=port)
+    with pytest.raises(ImapError, match=r"certificate of 127\.0\.0\.1 could not be verified"):
+        await poll_once(checked, receiver)
+    assert receiver.got == []
+    unchecked = box.account(security=security, port=port, verify_tls=False)
+    assert await poll_once(unchecked, receiver) == 1
+    assert receiver.got[0][0] == mail(1)
+
+
 # --- ImapPoller ----------------------------------------------------------------------------------
 
 
