@@ -16,6 +16,7 @@ from balie.email.imap import (
     ImapAccount,
     ImapError,
     ImapPoller,
+    _Session,
     account_of,
     clean_imap,
     poll_once,
@@ -186,6 +187,23 @@ async def test_processed_mail_is_moved_to_a_folder_made_for_it(mailbox: Mailbox)
     # The folder exists now; the next round just uses it.
     mailbox.append(mail(3))
     assert await poll_once(account, receiver) == 1
+
+
+async def test_moving_without_the_move_command(mailbox: Mailbox) -> None:
+    """Servers without MOVE (RFC 6851) get COPY, \\Deleted and UID EXPUNGE instead."""
+    mailbox.append(mail(1))
+    receiver = Receiver()
+    session = _Session(mailbox.account(processed="move:Done"))
+    try:
+        await session.open()
+        session._can_move = False
+        assert await session.round(receiver, batch=50) == (1, None)
+    finally:
+        await session.close()
+    assert mailbox.flags() == {}
+    assert list(mailbox.server.bodies(mailbox.username, mailbox.password, "Done").values()) == [
+        mail(1)
+    ]
 
 
 async def test_source_key_names_one_message_for_good(mailbox: Mailbox) -> None:
@@ -473,6 +491,7 @@ def test_clean_imap_fills_in_defaults() -> None:
         ({"processed": "move:"}, "imap.processed"),
         ({"processed": "move:  "}, "imap.processed"),
         ({"processed": "move:INBOX"}, "imap.processed"),
+        ({"processed": "move:inbox"}, "imap.processed"),
         ({"verify_tls": "yes"}, "imap.verify_tls"),
         ({"colour": "blue"}, "colour"),
     ],

@@ -138,7 +138,8 @@ def clean_imap(value: object) -> dict[str, Any] | None:
         target = processed.removeprefix("move:").strip()
         if not target:
             raise ValueError("imap.processed needs a folder after 'move:'")
-        if target == folder:
+        # INBOX is one folder whatever its case (RFC 3501).
+        if target == folder or target.upper() == folder.upper() == "INBOX":
             raise ValueError("imap.processed must move to another folder than imap.folder")
         processed = f"move:{target}"
     verify_tls = value.get("verify_tls", True)
@@ -174,9 +175,9 @@ def describe(account: ImapAccount, exc: BaseException) -> str:
     if isinstance(exc, ImapError):
         return str(exc)
     text = _server_text(exc)
-    if "BYE" in text:
+    if "* BYE" in text:
         # The server said goodbye (shutting down, or logging us out) in the middle of a command.
-        reason = text.split("BYE", 1)[1].strip(" '\".")
+        reason = text.split("* BYE", 1)[1].strip(" '\".")
         return f"the IMAP server {where} ended the connection ({reason or 'BYE'})"
     if isinstance(exc, LoginError):
         return (
@@ -288,6 +289,12 @@ class _Session:
                 f"could not open the folder {account.folder!r} on {account.host}: "
                 f"{_server_text(exc)}"
             ) from exc
+        if selected.get(b"READ-ONLY"):
+            # Marking would fail after every delivery; better to say so at once.
+            raise ImapError(
+                f"the folder {account.folder!r} on {account.host} is read-only for "
+                f"{account.username!r}: Balie must be able to mark or move its mail"
+            )
         self.uidvalidity = int(selected.get(b"UIDVALIDITY", 0))
         if account.move_to is not None:
             self._move_to = _server_folder(account.move_to, delimiter)
