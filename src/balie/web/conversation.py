@@ -11,8 +11,10 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
+from babel.numbers import format_decimal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from balie.act import Act
 from balie.analysis.coach import coach as coach_draft
@@ -20,12 +22,23 @@ from balie.auth import Caller
 from balie.conversations import actions, guardrails, queries
 from balie.conversations.rules import STATUSES
 from balie.customers.queries import customer_profile
-from balie.errors import BalieError, CoachBlocked, InvalidInput
+from balie.email import outbound
+from balie.email import queries as email_queries
+from balie.errors import BalieError, CoachBlocked, InvalidInput, NotFound
 from balie.ids import IdPath, parse_id
+from balie.live import feed
 from balie.store.tables import Conversation, Customer, Message, Order
 from balie.web import coach, directory, flags, live
 from balie.web.i18n import DISPLAY_ZONE
-from balie.web.pages import PageRoute, SignedIn, checked_form, field, redirect, render
+from balie.web.pages import (
+    PageRoute,
+    SignedIn,
+    checked_form,
+    field,
+    language_of,
+    redirect,
+    render,
+)
 
 router = APIRouter(route_class=PageRoute)
 Change = Callable[[Act, Conversation], Awaitable[object]]
@@ -40,6 +53,39 @@ async def _timeline(act: Act, conversation_id: IdPath) -> list[Message]:
         messages.extend(batch)
         if len(batch) < 500:
             return messages
+
+
+def _size(size: int, language: str) -> str:
+    """A file size as people read it, with the language's decimal mark ("1,5 MB")."""
+    for unit, scale in (("MB", 1_000_000), ("kB", 1_000)):
+        if size >= scale:
+            return f"{format_decimal(size / scale, '#,##0.#', locale=language)} {unit}"
+    return f"{size} B"
+
+
+async def _mail_and_files(
+    request: Request, session: AsyncSession, messages: list[Message]
+) -> dict[str, Any]:
+    """What the timeline shows besides the words: per message how it came or went by
+    e-mail (one query for all shown messages), and its files with signed download links.
+    The links are the chat's: always served as a download, never rendered in our origin."""
+    secret_key: str = request.app.state.settings.secret_key
+    language = language_of(request)
+    files = {
+        m.id: [
+            {
+                "name": str(a.get("name") or ""),
+                "size": _size(int(a.get("size") or 0), language),
+                "url": feed.attachment_url(secret_key, int(a["id"])),
+            }
+            for a in m.attachments
+            if isinstance(a, dict) and isinstance(a.get("id"), int)
+        ]
+        for m in messages
+        if m.attachments
+    }
+    mails = await email_queries.mail_of_messages(session, [m.id for m in messages])
+    return {"mails": mails, "files": files}
 
 
 async def _page(
@@ -88,6 +134,7 @@ async def _page(
                 request, act.session, act.actor, conversation_id, act.now
             ),
         }
+        context.update(await _mail_and_files(request, act.session, context["messages"]))
     return render(
         request,
         "conversation.html",
@@ -165,6 +212,7 @@ async def timeline_after(
             return Response(status_code=204)  # htmx leaves the page as it is
         customer = await act.session.get(Customer, conversation.customer_id)
         names = await directory.agent_names(act.session)
+        extra = await _mail_and_files(request, act.session, messages)
     return render(
         request,
         "_messages.html",
@@ -172,9 +220,48 @@ async def timeline_after(
         customer=customer,
         messages=messages,
         names=names,
+        **extra,
         shown=flags.shown_all(messages, mask_profanity=caller.agent.mask_profanity),
         last_seq=messages[-1].seq,
     )
+
+
+@router.get("/conversations/{conversation_id}/messages/{message_id}/original")
+async def original_mail(
+    request: Request, conversation_id: IdPath, message_id: IdPath, caller: SignedIn
+) -> Response:
+    """A received e-mail exactly as it arrived, as an .eml download: the timeline shows only
+    the customer's new words, this has the headers, quoted history and every part."""
+    async with caller.reading() as act:
+        await actions.get_visible(act, conversation_id)
+        raw = await email_queries.original(act.session, conversation_id, message_id)
+    if raw is None:
+        raise NotFound(f"Message {message_id} did not arrive by e-mail in this conversation.")
+    # Imported here: balie.api.chat imports the chat limits, which import balie.web.
+    from balie.api.chat import content_disposition
+
+    return Response(
+        raw,
+        media_type="message/rfc822",
+        headers={
+            "Content-Disposition": content_disposition(f"message-{message_id}.eml"),
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.post("/conversations/{conversation_id}/outbox/{outbox_id}/retry")
+async def retry_mail(
+    request: Request, conversation_id: IdPath, outbox_id: IdPath, caller: SignedIn
+) -> Response:
+    """Send a failed reply again; a mail that is not failed (pressed twice, or already
+    retried by a colleague) is refused and the page says so."""
+    await checked_form(request)
+
+    async def send_again(act: Act, conversation: Conversation) -> None:
+        await outbound.retry(act, outbox_id, conversation.id)
+
+    return await _change(request, caller, conversation_id, send_again)
 
 
 def _lines(text: str) -> str:
