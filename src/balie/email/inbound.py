@@ -8,6 +8,7 @@ mail Balie could not store is told to try again: nothing a customer sent is lost
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import logging
@@ -40,6 +41,7 @@ log = logging.getLogger("balie.email")
 
 # Mail with no usable sender still arrives; it is filed under one customer agents can see.
 UNKNOWN_SENDER = "unknown-sender"
+PARSE_INLINE_BYTES = 256 * 1024
 TRUNCATED = "\n\n[…] (Shortened here; the whole e-mail is kept as the original.)"
 
 
@@ -117,7 +119,9 @@ async def receive(
 ) -> Received:
     """Store one received mail. ``recipients`` are the envelope's (SMTP) or, for a polled
     mailbox, ``inbox_id`` names the inbox. Raises ``MailRefused``."""
-    mail = parse(raw)  # CPU work, before the write lock is taken
+    # CPU work, before the write lock is taken; a big mail in a thread, so live chat on
+    # this event loop does not stall while it is read.
+    mail = parse(raw) if len(raw) < PARSE_INLINE_BYTES else await asyncio.to_thread(parse, raw)
     if inbox_id is None:
         addressed = inbox_for(await email_inboxes(db), recipients)
         if addressed is None:
