@@ -124,6 +124,9 @@ auth_failure_delay = 0
 default_internal_user = {internal}
 default_internal_group = {grp.getgrgid(os.getgid()).gr_name}
 default_login_user = {login}
+# A test user's own uid may be a low one (a CI service account).
+first_valid_uid = 1
+first_valid_gid = 1
 mail_uid = {mail_user}
 mail_gid = {mail_group}
 mail_home = {root}/home/%u
@@ -258,7 +261,11 @@ service imap-login {{
             return ""
 
     def __enter__(self) -> Dovecot:
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
         return self
 
     def __exit__(
