@@ -164,7 +164,6 @@ class OutboxSender:
         self.max_attempts = settings.outbox_max_attempts
         self.interval = settings.outbox_poll_seconds
         self._task: asyncio.Task[None] | None = None
-        self._wake = asyncio.Event()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="balie-outbox")
@@ -175,9 +174,6 @@ class OutboxSender:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-
-    def wake(self) -> None:
-        self._wake.set()
 
     async def run_once(self) -> int:
         """Send everything due now; returns how many attempts were made."""
@@ -202,6 +198,4 @@ class OutboxSender:
                     continue  # more may be waiting
             except Exception:  # the database away, say; the loop must outlive it
                 log.exception("outbox round failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval)
-            self._wake.clear()
+            await asyncio.sleep(self.interval)

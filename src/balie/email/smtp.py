@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import time
 from typing import Any
 
@@ -104,6 +105,8 @@ async def start_receiver(db: Database, settings: Settings) -> asyncio.Server:
     host, port = listen_address(settings.smtp_listen)
     handler = Receiver(db, settings)
     loop = asyncio.get_running_loop()
+    # Once, not per connection: aiosmtpd would otherwise ask the resolver every time.
+    hostname = settings.smtp_hostname or socket.getfqdn()
 
     def protocol() -> Any:
         return SMTP(
@@ -111,7 +114,7 @@ async def start_receiver(db: Database, settings: Settings) -> asyncio.Server:
             data_size_limit=settings.smtp_max_bytes,
             enable_SMTPUTF8=True,
             decode_data=False,
-            hostname=settings.smtp_hostname or None,
+            hostname=hostname,
             ident="Balie",
             loop=loop,
         )
