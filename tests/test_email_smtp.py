@@ -260,7 +260,7 @@ def _bounce_for(address: str) -> bytes:
 
 
 async def test_a_bounce_marks_the_address_failing_and_tells_the_agent(
-    db: Database, receiver: Receiver
+    db: Database, receiver: Receiver, make_agent: MakeAgent
 ) -> None:
     await deliver(receiver.port, mail(sender="weg@example.nl"))
     [conversation] = await conversations(db)
@@ -273,6 +273,10 @@ async def test_a_bounce_marks_the_address_failing_and_tells_the_agent(
             select(CustomerIdentity).where(CustomerIdentity.value == "weg@example.nl")
         )
     assert identity is not None and identity.failing_since is not None
+    supervisor = await make_agent("supervisor")
+    profile = (await supervisor.client.get(f"/api/v1/customers/{identity.customer_id}")).json()
+    [shown] = [i for i in profile["identities"] if i["value"] == "weg@example.nl"]
+    assert shown["failing_since"] and "does not exist" in shown["failure"]
     note = (await messages(db, conversation.id))[-1]
     assert note.internal and "bounced" in note.text and "weg@example.nl" in note.text
     assert len(await outbox(db)) == 1  # and nobody answers a bounce

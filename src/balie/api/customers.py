@@ -42,6 +42,9 @@ class IdentityOut(BaseModel):
     kind: str
     value: str
     created_at: dt.datetime
+    # Set when mail to this address bounced (e-mail identities only).
+    failing_since: dt.datetime | None = None
+    failure: str | None = None
 
 
 class CustomerOut(BaseModel):

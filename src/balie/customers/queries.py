@@ -24,6 +24,15 @@ class CustomerProfile:
     # Every conversation of the customer the actor may see, on any channel, newest first.
     conversations: list[Conversation]
 
+    @property
+    def failing_emails(self) -> dict[str, str]:
+        """Addresses whose mail bounced, with the receiving server's reason."""
+        return {
+            i.value: i.failure or ""
+            for i in self.identities
+            if i.kind == "email" and i.failing_since is not None
+        }
+
 
 async def customer_profile(
     session: AsyncSession, actor: Actor, customer_id: int
