@@ -18,7 +18,7 @@ from balie.act import CLI, Act, utcnow
 from balie.chat.actions import store_attachment
 from balie.email.inbound import receive
 from balie.store.database import Database
-from balie.store.tables import Inbox, Message, OutboxMail
+from balie.store.tables import CustomerIdentity, Inbox, Message, OutboxMail
 from tests.conftest import MakeAgent, Person, snapshot
 from tests.email_fixtures import ADDRESS, email_inbox
 from tests.mail_support import mail
@@ -317,3 +317,21 @@ async def test_mail_words_and_file_names_are_shown_as_text(
     assert "&lt;script&gt;alert(&#39;onderwerp&#39;)&lt;/script&gt;" in html
     assert "&lt;img src=x onerror=alert(1)&gt;.pdf" in html
     assert "Failed: &lt;svg onload=alert(2)&gt;" in html
+
+
+async def test_an_address_that_bounces_is_marked_next_to_the_conversation(
+    app: Any, db: Database, email_inbox: Inbox, make_agent: MakeAgent
+) -> None:
+    person = await make_agent("agent", team=TEAM, language="nl")
+    cid, _ = await received(db, mail(sender="weg@example.nl"))
+    async with signed_in(app, person) as browser:
+        assert "E-mail komt niet aan" not in (await browser.get(f"/conversations/{cid}")).text
+        async with db.writing() as session:
+            await session.execute(
+                update(CustomerIdentity)
+                .where(CustomerIdentity.value == "weg@example.nl")
+                .values(failing_since=utcnow(), failure="550 5.1.1 Mailbox <b>gone</b>")
+            )
+        page = (await browser.get(f"/conversations/{cid}")).text
+        assert "E-mail komt niet aan" in page
+        assert "Mailbox &lt;b&gt;gone&lt;/b&gt;" in page  # the server's words, as text

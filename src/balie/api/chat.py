@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Request, UploadFile, WebSocket
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from balie import downloads
 from balie.act import Act, Actor, utcnow
 from balie.chat import actions, visitors
 from balie.chat.limits import ChatLimits
@@ -162,13 +162,6 @@ async def upload(request: Request, file: UploadFile) -> dict[str, Any]:
     return out
 
 
-def content_disposition(name: str) -> str:
-    """A download header for any file name: an ASCII fallback and the UTF-8 name (RFC 6266),
-    since e-mail brings names in every script and headers are Latin-1."""
-    fallback = "".join(c if " " <= c < "\x7f" and c not in '"\\' else "_" for c in name)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
 @router.get(CHAT_PREFIX + "/attachments/{signed}")
 async def download(signed: str, request: Request) -> Response:
     attachment_id = feed.attachment_id(request.app.state.settings.secret_key, signed[:200])
@@ -178,13 +171,8 @@ async def download(signed: str, request: Request) -> Response:
         raise NotFound("There is no such attachment.")
     # Always a download, never rendered in our origin (and nosniff from SecurityHeaders):
     # an uploaded file cannot run script here.
-    return Response(
-        row.data,
-        media_type=row.content_type,
-        headers={
-            "Content-Disposition": content_disposition(row.name),
-            "Cache-Control": "private, max-age=3600",
-        },
+    return downloads.download(
+        row.data, name=row.name, media_type=row.content_type, cache="private, max-age=3600"
     )
 
 

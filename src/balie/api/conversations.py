@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
+from balie import downloads
 from balie.api import PREFIX
-from balie.api.chat import content_disposition
 from balie.api.schemas import (
     ConversationCreate,
     ConversationOut,
@@ -143,14 +143,10 @@ async def original_mail(conversation_id: IdPath, message_id: IdPath, caller: Age
     """The received e-mail exactly as it arrived: headers, quoted history, every part."""
     async with caller.reading() as act:
         await actions.get_visible(act, conversation_id)
-        raw = await email_queries.original(act.session, conversation_id, message_id)
-    if raw is None:
+        response = await downloads.original_mail(act.session, conversation_id, message_id)
+    if response is None:
         raise NotFound(f"Message {message_id} did not arrive by e-mail in this conversation.")
-    return Response(
-        raw,
-        media_type="message/rfc822",
-        headers={"Content-Disposition": content_disposition(f"message-{message_id}.eml")},
-    )
+    return response
 
 
 @router.post("/conversations/{conversation_id}/outbox/{outbox_id}/retry")

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from balie import downloads
 from balie.act import Act
 from balie.analysis.coach import coach as coach_draft
 from balie.auth import Caller
@@ -234,20 +235,10 @@ async def original_mail(
     the customer's new words, this has the headers, quoted history and every part."""
     async with caller.reading() as act:
         await actions.get_visible(act, conversation_id)
-        raw = await email_queries.original(act.session, conversation_id, message_id)
-    if raw is None:
+        response = await downloads.original_mail(act.session, conversation_id, message_id)
+    if response is None:
         raise NotFound(f"Message {message_id} did not arrive by e-mail in this conversation.")
-    # Imported here: balie.api.chat imports the chat limits, which import balie.web.
-    from balie.api.chat import content_disposition
-
-    return Response(
-        raw,
-        media_type="message/rfc822",
-        headers={
-            "Content-Disposition": content_disposition(f"message-{message_id}.eml"),
-            "Cache-Control": "no-store",
-        },
-    )
+    return response
 
 
 @router.post("/conversations/{conversation_id}/outbox/{outbox_id}/retry")
