@@ -29,7 +29,10 @@ ADMIN_EMAIL = "bench-admin@bench.example.nl"
 ADMIN_PASSWORD = "bench-password-not-secret"
 
 
-def balie_env(url: str, data_dir: Path, port: int) -> dict[str, str]:
+def balie_env(
+    url: str, data_dir: Path, port: int, extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The server's environment: ours, minus any BALIE_* setting, plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BALIE_")}
     env.update(
         BALIE_DATABASE_URL=url,
@@ -38,6 +41,7 @@ def balie_env(url: str, data_dir: Path, port: int) -> dict[str, str]:
         BALIE_PORT=str(port),
         BALIE_LOG_LEVEL="WARNING",
     )
+    env.update(extra or {})
     return env
 
 
@@ -108,9 +112,12 @@ def setup(url: str, data_dir: Path) -> tuple[str, str]:
 
 
 @contextmanager
-def serving(url: str, data_dir: Path, port: int, log: Path) -> Iterator[dict[str, object]]:
-    """Run the server until the block ends; yields its pid and how it was started."""
-    env = balie_env(url, data_dir, port)
+def serving(
+    url: str, data_dir: Path, port: int, log: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[dict[str, object]]:
+    """Run the server until the block ends; yields its pid and how it was started.
+    ``extra_env`` adds settings (``BALIE_SMTP_LISTEN``, say)."""
+    env = balie_env(url, data_dir, port, extra_env)
     if cli_has("serve"):
         args, how = [str(BALIE), "serve"], "balie serve"
     else:
