@@ -292,7 +292,7 @@ async def test_poller_in_idle_delivers_new_mail_at_once(mailbox: Mailbox) -> Non
     finally:
         started = time.monotonic()
         await poller.stop()
-        assert time.monotonic() - started < 2.5
+        assert time.monotonic() - started < 3
     assert all(mailbox.seen().values())
 
 
@@ -384,15 +384,19 @@ def imap_log() -> Iterator[Records]:
 async def test_poller_notices_a_connection_cut_without_goodbye(
     mailbox: Mailbox, imap_log: Records
 ) -> None:
+    mailbox.append(mail(0))
     receiver = Receiver()
     poller = ImapPoller(mailbox.account(), receiver, interval=300)
     await poller.start()
     try:
-        await asyncio.sleep(0.5)  # in IDLE by now
-        assert mailbox.server.kill_sessions() >= 1
-        await asyncio.to_thread(mailbox.append, mail(1))
         await receiver.wait_for(1, within=10)
-        assert any("closed the connection" in error for error in imap_log.errors())
+        await asyncio.sleep(0.5)  # in IDLE by now
+        assert mailbox.server.kill_sessions() == 1
+        await asyncio.to_thread(mailbox.append, mail(1))
+        # Were the cut unnoticed, the poller would wait for news until the interval is over.
+        await receiver.wait_for(2, within=10)
+        # ("closed the connection" when cut in IDLE, as here unless the machine is very slow)
+        assert any("connection" in error for error in imap_log.errors())
     finally:
         await poller.stop()
 
@@ -425,7 +429,7 @@ async def test_poller_stop_is_prompt_and_start_stop_are_idempotent(mailbox: Mail
     await asyncio.sleep(0.5)  # in IDLE by now
     started = time.monotonic()
     await poller.stop()
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < 3
     assert not poller.running
     await poller.stop()
 
