@@ -245,11 +245,11 @@ async def test_concurrent_senders_lose_nothing(db: Database, receiver: Receiver)
     )
 
 
-def _bounce_for(address: str) -> bytes:
+def _bounce_for(address: str, message_id: str = "<b1@mx>") -> bytes:
     return (
         b"From: Mail Delivery System <MAILER-DAEMON@mx.example.nl>\r\n"
         b"To: support@shop.example\r\nSubject: Undelivered Mail Returned to Sender\r\n"
-        b"Message-ID: <bounce-1@mx.example.nl>\r\nMIME-Version: 1.0\r\n"
+        b"Message-ID: " + message_id.encode() + b"\r\nMIME-Version: 1.0\r\n"
         b'Content-Type: multipart/report; report-type=delivery-status; boundary="R"\r\n\r\n'
         b"--R\r\nContent-Type: text/plain\r\n\r\nThe mailbox does not exist.\r\n"
         b"--R\r\nContent-Type: message/delivery-status\r\n\r\n"
@@ -264,15 +264,29 @@ async def test_a_bounce_marks_the_address_failing_and_tells_the_agent(
 ) -> None:
     await deliver(receiver.port, mail(sender="weg@example.nl"))
     [conversation] = await conversations(db)
-    async with db.writing() as session:  # the acknowledgement went out
+    [ack] = await outbox(db)  # the acknowledgement, sent from its own bounce address
+    assert ack.from_address.startswith("support+b") and ack.from_address.endswith("@shop.example")
+    async with db.writing() as session:
         await session.execute(update(OutboxMail).values(status="sent"))
+    # A forged bounce, to the plain address, names the customer: it marks nothing.
     await deliver(receiver.port, _bounce_for("weg@example.nl"), sender="")
+    async with db.reading() as session:
+        identity = await session.scalar(
+            select(CustomerIdentity).where(CustomerIdentity.value == "weg@example.nl")
+        )
+    assert identity is not None and identity.failing_since is None
+    # The real one comes back to the envelope sender of the mail that failed.
+    await deliver(
+        receiver.port, _bounce_for("weg@example.nl", "<b2@mx>"), to=[ack.from_address], sender=""
+    )
     assert len(await conversations(db)) == 1  # a bounce opens no conversation
     async with db.reading() as session:
         identity = await session.scalar(
             select(CustomerIdentity).where(CustomerIdentity.value == "weg@example.nl")
         )
     assert identity is not None and identity.failing_since is not None
+    [failed] = await outbox(db)
+    assert failed.status == "failed" and "does not exist" in (failed.last_error or "")
     supervisor = await make_agent("supervisor")
     profile = (await supervisor.client.get(f"/api/v1/customers/{identity.customer_id}")).json()
     [shown] = [i for i in profile["identities"] if i["value"] == "weg@example.nl"]

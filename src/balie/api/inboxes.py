@@ -45,7 +45,7 @@ def inbox_out(inbox: Inbox, *, with_secret: bool = False) -> dict[str, Any]:
     if inbox.channel == "email":
         imap = (inbox.email or {}).get("imap")
         out["acknowledge"] = bool((inbox.email or {}).get("acknowledge"))
-        out["imap"] = {**imap, "password": "********"} if imap else None
+        out["imap"] = {**imap, "password": actions.PASSWORD_MASK} if imap else None
     if with_secret:
         # For the host site's server, which signs its users' ids with it.
         out["secret"] = inbox.secret

@@ -58,6 +58,7 @@ def _clean_acknowledge(value: Any) -> bool:
 
 # Settings of an e-mail inbox, kept together in its ``email`` column.
 EMAIL_SETTINGS = ("imap", "acknowledge")
+PASSWORD_MASK = "********"
 
 
 async def configure_inbox(act: Act, inbox: Inbox, changes: dict[str, Any]) -> Inbox:
@@ -70,6 +71,11 @@ async def configure_inbox(act: Act, inbox: Inbox, changes: dict[str, Any]) -> In
         "imap": clean_imap,
         "acknowledge": _clean_acknowledge,
     }
+    imap = changes.get("imap")
+    kept = (inbox.email or {}).get("imap") or {}
+    if isinstance(imap, dict) and imap.get("password") in (None, PASSWORD_MASK) and kept:
+        # The API shows the password masked; sending the settings back keeps it.
+        changes = {**changes, "imap": {**imap, "password": kept.get("password")}}
     cleaned: dict[str, Any] = {}
     for name, value in changes.items():
         if name not in cleaners:
@@ -104,7 +110,7 @@ async def configure_inbox(act: Act, inbox: Inbox, changes: dict[str, Any]) -> In
 def _without_password(values: dict[str, Any]) -> dict[str, Any]:
     imap = values.get("imap")
     if isinstance(imap, dict) and "password" in imap:
-        return {**values, "imap": {**imap, "password": "********"}}
+        return {**values, "imap": {**imap, "password": PASSWORD_MASK}}
     return values
 
 

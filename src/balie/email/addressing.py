@@ -13,27 +13,41 @@ import hmac
 import re
 from dataclasses import dataclass
 
-_TOKEN = re.compile(r"^c(\d{1,18})-([a-z2-7]{10})$")
+# "c42-...": replies to conversation 42; "b7-...": the envelope sender of outbox mail 7, so
+# a bounce names exactly the mail that failed (VERP) and nobody can forge one.
+_TOKEN = re.compile(r"^([cb])(\d{1,18})-([a-z2-7]{10})$")
+_PURPOSE = {"c": "reply", "b": "bounce"}
 
 
-def _signature(secret: str, conversation_id: int) -> str:
-    digest = hmac.new(secret.encode(), f"reply:{conversation_id}".encode(), hashlib.sha256)
+def _signature(secret: str, kind: str, number: int) -> str:
+    message = f"{_PURPOSE[kind]}:{number}".encode()
+    digest = hmac.new(secret.encode(), message, hashlib.sha256)
     return base64.b32encode(digest.digest()[:10]).decode().lower()[:10]
 
 
+def token(secret: str, kind: str, number: int) -> str:
+    return f"{kind}{number}-{_signature(secret, kind, number)}"
+
+
 def reply_token(secret: str, conversation_id: int) -> str:
-    return f"c{conversation_id}-{_signature(secret, conversation_id)}"
+    return token(secret, "c", conversation_id)
 
 
-def token_conversation(secret: str, token: str) -> int | None:
-    """The conversation a token names, if the inbox's secret signed it."""
-    match = _TOKEN.match(token.lower())
+def read_token(secret: str, tag: str) -> tuple[str, int] | None:
+    """What a tag names, ("c", conversation) or ("b", outbox mail), if this secret signed it."""
+    match = _TOKEN.match(tag.lower())
     if match is None:
         return None
-    conversation_id = int(match.group(1))
-    if not hmac.compare_digest(match.group(2), _signature(secret, conversation_id)):
+    kind, number = match.group(1), int(match.group(2))
+    if not hmac.compare_digest(match.group(3), _signature(secret, kind, number)):
         return None
-    return conversation_id
+    return kind, number
+
+
+def token_conversation(secret: str, tag: str) -> int | None:
+    """The conversation a reply token names, if the inbox's secret signed it."""
+    read = read_token(secret, tag)
+    return read[1] if read and read[0] == "c" else None
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,14 @@ def split_recipient(address: str) -> Recipient | None:
     return Recipient(f"{base}@{domain}", tag if plus and tag else None)
 
 
-def reply_address(inbox_address: str, secret: str, conversation_id: int) -> str:
+def tagged_address(inbox_address: str, tag: str) -> str:
     local, _, domain = inbox_address.partition("@")
-    return f"{local}+{reply_token(secret, conversation_id)}@{domain}"
+    return f"{local}+{tag}@{domain}"
+
+
+def reply_address(inbox_address: str, secret: str, conversation_id: int) -> str:
+    return tagged_address(inbox_address, reply_token(secret, conversation_id))
+
+
+def bounce_address(inbox_address: str, secret: str, outbox_id: int) -> str:
+    return tagged_address(inbox_address, token(secret, "b", outbox_id))

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from balie.act import SYSTEM, Act, utcnow
 from balie.chat.actions import store_attachment
@@ -23,7 +25,7 @@ from balie.conversations import actions as conversations
 from balie.conversations.rules import MAX_MESSAGE_CHARS, MAX_SUBJECT_CHARS
 from balie.customers.actions import customer_for_email, customer_for_identity
 from balie.email import outbound, threading
-from balie.email.addressing import split_recipient, token_conversation
+from balie.email.addressing import read_token, split_recipient
 from balie.email.parse import ParsedMail, parse
 from balie.errors import BalieError
 from balie.store.database import Database
@@ -90,21 +92,60 @@ def inbox_for(inboxes: dict[str, Inbox], recipients: Sequence[str]) -> Inbox | N
     return None
 
 
-def _tokens(inbox: Inbox, recipients: Sequence[str]) -> list[int]:
-    found = []
+@dataclass(frozen=True)
+class Tokens:
+    """What the plus tags of the recipients name, checked against the inbox's secret."""
+
+    conversations: list[int]
+    bounced: list[int]  # outbox mails whose envelope sender this mail was sent to
+
+
+def read_tokens(inbox: Inbox, recipients: Sequence[str]) -> Tokens:
+    replies: list[int] = []
+    bounces: list[int] = []
     for address in recipients:
         split = split_recipient(address)
         if split and split.tag and split.base == inbox.address:
-            conversation_id = token_conversation(inbox.secret, split.tag)
-            if conversation_id is not None:
-                found.append(conversation_id)
-    return found
+            read = read_token(inbox.secret, split.tag)
+            if read is not None:
+                (replies if read[0] == "c" else bounces).append(read[1])
+    return Tokens(replies, bounces)
+
+
+# Longer or non-ASCII Message-IDs are replaced by a hash: the column and its unique index
+# have limits (PostgreSQL: 2,704 bytes per index row), and such ids are rare and odd.
+LONGEST_HEADER_ID = 250
+
+
+def _hashed_id(data: bytes, label: str) -> str:
+    return f"<{hashlib.sha256(data).hexdigest()}@{label}.balie>"
 
 
 def header_id(mail: ParsedMail, raw: bytes) -> str:
     """The mail's Message-ID, or one made from its bytes: a retried delivery of a mail
     without one is still recognised."""
-    return mail.message_id or f"<{hashlib.sha256(raw).hexdigest()}@no-message-id.balie>"
+    given = mail.message_id
+    if given is None:
+        return _hashed_id(raw, "no-message-id")
+    if len(given) > LONGEST_HEADER_ID or not given.isascii():
+        return _hashed_id(given.encode("utf-8", "replace"), "long-message-id")
+    return given
+
+
+def valid_address(value: str | None) -> str | None:
+    """An address as the database can keep it, or None: envelope senders are whatever the
+    sending server said."""
+    if not value:
+        return None
+    value = value.strip().strip("<>").lower()
+    local, at, domain = value.rpartition("@")
+    if not (at and local and domain) or len(value) > 320 or not value.isprintable():
+        return None
+    return None if any(c.isspace() for c in value) else value
+
+
+# Worth a retry (SMTP 451, IMAP: the mail stays unseen): the database or the disk, not the mail.
+RETRYABLE = (OperationalError, InterfaceError, SATimeoutError, OSError, TimeoutError)
 
 
 async def receive(
@@ -115,10 +156,12 @@ async def receive(
     envelope_from: str | None = None,
     source: str = "smtp",
     inbox_id: int | None = None,
-    sender_limit_per_hour: int = 30,
+    sender_limit_per_hour: int | None = 30,
 ) -> Received:
     """Store one received mail. ``recipients`` are the envelope's (SMTP) or, for a polled
-    mailbox, ``inbox_id`` names the inbox. Raises ``MailRefused``."""
+    mailbox, ``inbox_id`` names the inbox. ``sender_limit_per_hour`` stops mail loops at the
+    SMTP door (None for a polled mailbox, which holds its mail already). Raises
+    ``MailRefused``; a mail Balie cannot read is still kept, as an unreadable mail."""
     # CPU work, before the write lock is taken; a big mail in a thread, so live chat on
     # this event loop does not stall while it is read.
     mail = parse(raw) if len(raw) < PARSE_INLINE_BYTES else await asyncio.to_thread(parse, raw)
@@ -127,47 +170,77 @@ async def receive(
         if addressed is None:
             raise MailRefused(550, "5.1.1 No Balie inbox has this address")
         inbox_id = addressed.id
+    arrival = Arrival(
+        raw=raw,
+        recipients=[*recipients, *mail.recipients],
+        envelope_from=envelope_from,
+        source=source[:300],
+        sender_limit_per_hour=sender_limit_per_hour,
+    )
+    try:
+        async with db.writing() as session:
+            return await _store(Act(session, SYSTEM, utcnow()), inbox_id, mail, arrival)
+    except (MailRefused, *RETRYABLE):
+        raise
+    except Exception:
+        # A mail shape Balie trips over must not be refused forever (a sender would give
+        # up and bounce it; a polled mailbox would stall behind it): keep it as it is.
+        log.exception("mail not readable; kept as an unreadable mail", extra={"fields": {}})
     async with db.writing() as session:
-        act = Act(session, SYSTEM, utcnow())
-        found = await session.get(Inbox, inbox_id)
-        if found is None:
-            raise MailRefused(550, "5.1.1 No Balie inbox has this address")
-        return await _store(
-            act,
-            found,
-            mail,
-            raw,
-            recipients=[*recipients, *mail.recipients],
-            envelope_from=envelope_from,
-            source=source,
-            sender_limit_per_hour=sender_limit_per_hour,
-        )
+        return await _store_unreadable(Act(session, SYSTEM, utcnow()), inbox_id, mail, arrival)
 
 
-async def _store(
-    act: Act,
-    inbox: Inbox,
-    mail: ParsedMail,
-    raw: bytes,
-    *,
-    recipients: list[str],
-    envelope_from: str | None,
-    source: str,
-    sender_limit_per_hour: int,
-) -> Received:
-    session = act.session
-    mail_id = header_id(mail, raw)
-    earlier = await session.scalar(
+@dataclass(frozen=True)
+class Arrival:
+    """How a mail arrived, next to what it says."""
+
+    raw: bytes
+    recipients: list[str]
+    envelope_from: str | None
+    source: str
+    sender_limit_per_hour: int | None
+
+    @property
+    def null_sender(self) -> bool:
+        """``MAIL FROM:<>``: a robot's mail, which must never be answered (RFC 3834)."""
+        return self.envelope_from is not None and not self.envelope_from.strip("<> ")
+
+
+async def _inbox(act: Act, inbox_id: int) -> Inbox:
+    inbox = await act.session.get(Inbox, inbox_id)
+    if inbox is None:
+        raise MailRefused(550, "5.1.1 No Balie inbox has this address")
+    return inbox
+
+
+async def _earlier(act: Act, inbox: Inbox, mail_id: str) -> MailRecord | None:
+    return await act.session.scalar(
         select(MailRecord).where(
             MailRecord.inbox_id == inbox.id,
             MailRecord.direction == "in",
             MailRecord.header_id == mail_id,
         )
     )
-    if earlier is not None:
+
+
+async def _store(act: Act, inbox_id: int, mail: ParsedMail, arrival: Arrival) -> Received:
+    session = act.session
+    inbox = await _inbox(act, inbox_id)
+    raw = arrival.raw
+    sender = valid_address(mail.from_address) or valid_address(arrival.envelope_from)
+    mail_id = header_id(mail, raw)
+    earlier = await _earlier(act, inbox, mail_id)
+    if earlier is not None and (earlier.raw == raw or earlier.address == sender):
+        # The same mail again: a sender retrying after a lost 250, a mailbox fetched twice.
         return Received(earlier.conversation_id, earlier.message_id, False, True, earlier.kind)
-    sender = mail.from_address or _address(envelope_from)
-    if sender is not None and mail.kind != "bounce":
+    if earlier is not None:
+        # Another mail under a Message-ID already seen (a careless mailer, or someone
+        # getting in first): kept under an id of its own, never dropped.
+        mail_id = _hashed_id(raw, "reused-message-id")
+        again = await _earlier(act, inbox, mail_id)
+        if again is not None:
+            return Received(again.conversation_id, again.message_id, False, True, again.kind)
+    if sender is not None and arrival.sender_limit_per_hour is not None:
         recent = await session.scalar(
             select(func.count())
             .select_from(MailRecord)
@@ -177,10 +250,11 @@ async def _store(
                 MailRecord.created_at > act.now - dt.timedelta(hours=1),
             )
         )
-        if (recent or 0) >= sender_limit_per_hour:
+        if (recent or 0) >= arrival.sender_limit_per_hour:
             # A loop between two robots: make the sender wait rather than store thousands.
             # 4xx, so a person's mail still arrives once the hour has passed.
             raise MailRefused(451, "4.7.1 Too many messages from this sender; try again later")
+    tokens = read_tokens(inbox, arrival.recipients)
     record = MailRecord(
         inbox_id=inbox.id,
         direction="in",
@@ -188,21 +262,23 @@ async def _store(
         address=sender,
         subject_key=threading.subject_key(mail.subject),
         kind=mail.kind,
-        source=source[:300],
+        source=arrival.source,
         raw=raw,
         created_at=act.now,
     )
     if mail.kind == "bounce":
-        conversation = await _bounce(act, mail)
+        # Only a bounce to the envelope sender of a mail Balie sent counts; any other is
+        # kept (nothing is thrown away) but marks nothing: bounces are easy to forge.
+        conversation = await _bounce(act, mail, tokens.bounced)
         record.conversation_id = conversation.id if conversation else None
         session.add(record)
         return Received(record.conversation_id, None, False, False, mail.kind)
-    customer = await _customer(act, mail, sender)
+    customer = await _customer(act, mail.from_name, sender)
     conversation = await threading.find_conversation(
         act,
         inbox,
         mail,
-        tokens=_tokens(inbox, recipients),
+        tokens=tokens.conversations + await _bounced_conversations(act, tokens.bounced),
         customer_id=customer.id,
         address=sender,
     )
@@ -233,24 +309,66 @@ async def _store(
     session.add(record)
     if sender is not None:
         await _clear_failure(act, sender)
-    if created and mail.kind == "mail" and sender and "@" in sender:
+    if created and mail.kind == "mail" and sender and not arrival.null_sender:
         await outbound.acknowledge(act, inbox, conversation, to=sender)
     return Received(conversation.id, message.id, created, False, mail.kind)
 
 
-def _address(value: str | None) -> str | None:
-    if not value:
-        return None
-    split = split_recipient(value)
-    return None if split is None else (value.strip().strip("<>").lower())
+async def _bounced_conversations(act: Act, outbox_ids: list[int]) -> list[int]:
+    """An answer to the envelope sender of our mail (some robots answer there) belongs to
+    that mail's conversation."""
+    if not outbox_ids:
+        return []
+    rows = await act.session.scalars(
+        select(OutboxMail.conversation_id).where(OutboxMail.id.in_(outbox_ids))
+    )
+    return list(rows)
 
 
-async def _customer(act: Act, mail: ParsedMail, sender: str | None) -> Customer:
+async def _store_unreadable(
+    act: Act, inbox_id: int, mail: ParsedMail, arrival: Arrival
+) -> Received:
+    """The last resort for a mail the normal path failed on: a conversation that says so,
+    with the original kept for the agent to open."""
+    inbox = await _inbox(act, inbox_id)
+    mail_id = _hashed_id(arrival.raw, "unreadable")
+    earlier = await _earlier(act, inbox, mail_id)
+    if earlier is not None:
+        return Received(earlier.conversation_id, earlier.message_id, False, True, earlier.kind)
+    sender = valid_address(mail.from_address) or valid_address(arrival.envelope_from)
+    conversation, message = await conversations.create_conversation(
+        act,
+        customer=await _customer(act, "", sender),
+        subject="(unreadable e-mail)",
+        text="Balie could not read this e-mail. Open the original to see what it says.",
+        channel="email",
+        inbox_id=inbox.id,
+        tags=["unreadable-mail"],
+    )
+    act.session.add(
+        MailRecord(
+            inbox_id=inbox.id,
+            conversation_id=conversation.id,
+            message_id=message.id,
+            direction="in",
+            header_id=mail_id,
+            address=sender,
+            subject_key="",
+            kind="mail",
+            source=arrival.source,
+            raw=arrival.raw,
+            created_at=act.now,
+        )
+    )
+    return Received(conversation.id, message.id, True, False, "mail")
+
+
+async def _customer(act: Act, from_name: str, sender: str | None) -> Customer:
     if sender is None:
         return await customer_for_identity(
             act, kind="email", value=UNKNOWN_SENDER, name="Unknown sender", email=None
         )
-    name = " ".join(mail.from_name.split())[:200] or sender.split("@")[0][:200] or sender
+    name = " ".join(from_name.split())[:200] or sender.split("@")[0][:200] or sender
     try:
         return await customer_for_email(act, email=sender, name=name)
     except BalieError:
@@ -283,11 +401,12 @@ async def _attach(act: Act, message: Message, mail: ParsedMail) -> None:
     for part in mail.attachments:
         if not part.data:
             continue
+        kind = part.content_type if len(part.content_type) <= 100 else "application/octet-stream"
         row = await store_attachment(
             act,
             owner=f"mail:{message.id}",
             name=part.name,
-            content_type=part.content_type,
+            content_type=kind,
             data=part.data,
             any_type=True,
         )
@@ -310,42 +429,48 @@ async def _clear_failure(act: Act, address: str) -> None:
     )
 
 
-async def _bounce(act: Act, mail: ParsedMail) -> Conversation | None:
-    """A delivery failure: the address is marked failing and the conversation whose mail
-    bounced gets a note, so the agent knows the customer did not receive the answer."""
+async def _bounce(act: Act, mail: ParsedMail, outbox_ids: list[int]) -> Conversation | None:
+    """A delivery failure of a mail Balie sent: that mail is failed, the address marked
+    failing, and the conversation gets a note, so the agent knows the customer did not
+    receive the answer."""
     conversation = None
-    for address in mail.failed_recipients:
+    reason = (mail.reply or mail.text).strip()[:500] or "The receiving server refused it."
+    for outbox_id in outbox_ids:
+        sent = await act.session.get(OutboxMail, outbox_id)
+        if sent is None:
+            continue
+        failed = {a.lower() for a in mail.failed_recipients}
+        if failed and sent.to_address not in failed:
+            continue  # a report about some other address
+        sent.status, sent.last_error = "failed", f"Bounced: {reason}"
+        await act.audit(
+            "mail.failed",
+            f"conversation:{sent.conversation_id}",
+            after={"outbox_id": sent.id, "to": sent.to_address, "error": sent.last_error},
+        )
         identity = await act.session.scalar(
             select(CustomerIdentity).where(
-                CustomerIdentity.kind == "email", CustomerIdentity.value == address
+                CustomerIdentity.kind == "email", CustomerIdentity.value == sent.to_address
             )
         )
-        reason = (mail.reply or mail.text).strip()[:500] or "The receiving server refused it."
         if identity is not None and identity.failing_since is None:
             identity.failing_since, identity.failure = act.now, reason
             await act.audit(
                 "customer.email_failing",
                 f"customer:{identity.customer_id}",
-                after={"email": address, "failure": reason},
+                after={"email": sent.to_address, "failure": reason},
             )
-        last = await act.session.scalar(
-            select(OutboxMail)
-            .where(OutboxMail.to_address == address, OutboxMail.status == "sent")
-            .order_by(OutboxMail.id.desc())
-            .limit(1)
-        )
-        if last is None:
-            continue
-        conversation = await act.session.get(Conversation, last.conversation_id)
+        conversation = await act.session.get(Conversation, sent.conversation_id)
         if conversation is not None:
             await conversations.add_message(
                 act,
                 conversation,
-                text=f"E-mail to {address} bounced: the customer did not receive it.\n{reason}",
+                text=f"E-mail to {sent.to_address} bounced: the customer did not receive it."
+                f"\n{reason}",
                 internal=True,
                 author_kind="system",
                 reopen=False,
             )
-    if not mail.failed_recipients:
-        log.info("bounce without failed recipients", extra={"fields": {"id": mail.message_id}})
+    if conversation is None:
+        log.info("bounce for no mail of ours", extra={"fields": {"id": mail.message_id}})
     return conversation

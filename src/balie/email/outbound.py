@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from balie.act import Act
 from balie.chat import settings as chat_settings
-from balie.email.addressing import reply_address
+from balie.email.addressing import bounce_address, reply_address
 from balie.email.threading import subject_key
 from balie.errors import Conflict, NotFound
 from balie.store.tables import (
@@ -120,9 +120,16 @@ async def _thread(act: Act, conversation_id: int) -> tuple[str | None, list[str]
 
 
 async def _customer_address(act: Act, conversation: Conversation) -> str | None:
-    """Where the customer wrote from last, else their first known address."""
+    """Which of the customer's addresses they wrote from last, else their first working
+    one. Never a third party's: a colleague on copy who answered does not get the reply."""
     last = await act.session.scalar(
         select(MailRecord.address)
+        .join(
+            CustomerIdentity,
+            (CustomerIdentity.value == MailRecord.address)
+            & (CustomerIdentity.kind == "email")
+            & (CustomerIdentity.customer_id == conversation.customer_id),
+        )
         .where(
             MailRecord.conversation_id == conversation.id,
             MailRecord.direction == "in",
@@ -180,7 +187,7 @@ async def _enqueue(
         conversation_id=conversation.id,
         message_id=message.id if message else None,
         purpose=purpose,
-        from_address=inbox.address,
+        from_address=inbox.address,  # until the row has its number, below
         to_address=to,
         header_id=message_id,
         content=content,
@@ -191,6 +198,9 @@ async def _enqueue(
         created_at=act.now,
     )
     act.session.add(mail)
+    await act.session.flush()
+    # The envelope sender names this mail: its bounce says exactly which mail failed.
+    mail.from_address = bounce_address(inbox.address, inbox.secret, mail.id)
     act.session.add(
         MailRecord(
             inbox_id=inbox.id,

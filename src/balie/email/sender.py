@@ -82,13 +82,18 @@ class Relay:
 
 
 def permanent(error: Exception) -> bool:
-    """A 5xx answer will not change by trying again; anything else might."""
+    """A 5xx answer will not change by trying again, nor will an address the relay cannot
+    be given (non-ASCII); anything else might."""
+    if isinstance(error, ValueError):  # UnicodeEncodeError included
+        return True
     if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
         return all(500 <= r.code < 600 for r in error.recipients)
     return isinstance(error, aiosmtplib.SMTPResponseException) and 500 <= error.code < 600
 
 
-async def claim(db: Database, *, now: dt.datetime, limit: int = BATCH) -> list[Claimed]:
+async def claim(db: Database, *, now: dt.datetime, max_attempts: int) -> Claimed | None:
+    """The next due mail, leased to this sender; None when nothing is due. One at a time:
+    a lease covers one send, which the relay's timeouts keep well under ``LEASE``."""
     async with db.writing() as session:
         act = Act(session, SYSTEM, now)
         query = (
@@ -98,27 +103,16 @@ async def claim(db: Database, *, now: dt.datetime, limit: int = BATCH) -> list[C
                 OutboxMail.next_attempt_at <= now,
             )
             .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
-            .limit(limit)
+            .limit(1)
         )
         if not db.is_sqlite:  # SQLite's single writer already keeps claims apart
             query = query.with_for_update(skip_locked=True)
-        claimed = []
-        for mail in await session.scalars(query):
-            conversation = await session.get(Conversation, mail.conversation_id)
-            assert conversation is not None
-            if mail.unless_read_seq and conversation.customer_read_seq >= mail.unless_read_seq:
-                mail.status = "cancelled"
-                mail.last_error = "The visitor read the reply in the chat."
-                await act.audit(
-                    "mail.cancelled",
-                    f"conversation:{mail.conversation_id}",
-                    after={"outbox_id": mail.id, "reason": "read in chat"},
-                )
-                continue
-            mail.status, mail.attempts = "sending", mail.attempts + 1
-            mail.next_attempt_at = now + LEASE
-            claimed.append(
-                Claimed(
+        while (mail := await session.scalar(query)) is not None:
+            outcome = await _unsendable(act, mail, max_attempts)
+            if outcome is None:
+                mail.status, mail.attempts = "sending", mail.attempts + 1
+                mail.next_attempt_at = now + LEASE
+                return Claimed(
                     mail.id,
                     mail.conversation_id,
                     mail.from_address,
@@ -126,16 +120,38 @@ async def claim(db: Database, *, now: dt.datetime, limit: int = BATCH) -> list[C
                     mail.content,
                     mail.attempts,
                 )
+            mail.status, mail.last_error = outcome
+            await act.audit(
+                f"mail.{mail.status}",
+                f"conversation:{mail.conversation_id}",
+                after={"outbox_id": mail.id, "to": mail.to_address, "error": mail.last_error},
             )
-        return claimed
+            await session.flush()
+        return None
+
+
+async def _unsendable(act: Act, mail: OutboxMail, max_attempts: int) -> tuple[str, str] | None:
+    """Why a due mail is not to be sent (a new status and the reason), or None."""
+    if mail.unless_read_seq:
+        conversation = await act.session.get(Conversation, mail.conversation_id)
+        assert conversation is not None
+        if conversation.customer_read_seq >= mail.unless_read_seq:
+            return "cancelled", "The visitor read the reply in the chat."
+    if mail.status == "sending" and mail.attempts >= max_attempts:
+        # Its sender died mid-send every time: stop, and tell the agent.
+        return "failed", "Sending was interrupted on every attempt."
+    return None
 
 
 async def settle(db: Database, mail: Claimed, error: Exception | None, *, max_attempts: int) -> str:
-    """Record the outcome of one attempt; returns the new status."""
+    """Record the outcome of one attempt; returns the new status. Only the holder of the
+    current lease may: a sender whose lease ran out and was taken over writes nothing."""
     async with db.writing() as session:
         act = Act(session, SYSTEM, utcnow())
         row = await session.get(OutboxMail, mail.id)
         assert row is not None
+        if row.status != "sending" or row.attempts != mail.attempts:
+            return "superseded"
         if error is None:
             row.status, row.sent_at, row.last_error = "sent", act.now, None
         else:
@@ -176,20 +192,24 @@ class OutboxSender:
             self._task = None
 
     async def run_once(self) -> int:
-        """Send everything due now; returns how many attempts were made."""
-        claimed = await claim(self.db, now=utcnow())
-        for mail in claimed:
+        """Send what is due now (up to ``BATCH``); returns how many attempts were made."""
+        attempts = 0
+        while attempts < BATCH:
+            mail = await claim(self.db, now=utcnow(), max_attempts=self.max_attempts)
+            if mail is None:
+                break
+            attempts += 1
             error: Exception | None = None
             try:
                 await self.relay.send(mail.envelope_from, mail.to, mail.content)
-            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            except Exception as exc:  # whatever the relay or the address did, it is recorded
                 error = exc
             status = await settle(self.db, mail, error, max_attempts=self.max_attempts)
             log.info(
                 "outbox attempt",
                 extra={"fields": {"outbox_id": mail.id, "status": status, "error": repr(error)}},
             )
-        return len(claimed)
+        return attempts
 
     async def _run(self) -> None:
         while True:

@@ -63,7 +63,8 @@ class EmailService:
             recipients=[],
             source=source_key,
             inbox_id=inbox_id,
-            sender_limit_per_hour=self.settings.email_sender_limit_per_hour,
+            # The mailbox holds the mail already; refusing it would only stall the mailbox.
+            sender_limit_per_hour=None,
         )
 
     async def sync_pollers(self) -> None:

@@ -47,19 +47,29 @@ async def find_conversation(
     ids = referenced_ids(mail)
     if ids:
         rows = await session.execute(
-            select(MailRecord.header_id, MailRecord.conversation_id).where(
-                MailRecord.header_id.in_(ids), MailRecord.conversation_id.is_not(None)
-            )
+            select(MailRecord, Conversation)
+            .join(Conversation, Conversation.id == MailRecord.conversation_id)
+            .where(MailRecord.header_id.in_(ids), MailRecord.inbox_id == inbox.id)
         )
-        by_id = {header: conversation_id for header, conversation_id in rows}
+        found_by_id: dict[str, Conversation] = {}
+        for record, conversation in rows:
+            # Balie's own Message-IDs are random and went only to the customer; a
+            # customer's ids are seen by everyone on copy, so they count only from that
+            # customer: a stranger cannot write themselves into someone's conversation.
+            if (
+                record.direction == "out"
+                or (address is not None and record.address == address)
+                or conversation.customer_id == customer_id
+            ):
+                found_by_id.setdefault(record.header_id, conversation)
         for header in ids:
-            if header in by_id:
-                found = await session.get(Conversation, by_id[header])
-                if found is not None:
-                    return found
+            if header in found_by_id:
+                return found_by_id[header]
     for conversation_id in tokens:
+        # Signed with this inbox's secret, so minted by this inbox for that conversation
+        # (a chat conversation too, whose answer this inbox mailed).
         found = await session.get(Conversation, conversation_id)
-        if found is not None and found.inbox_id == inbox.id:
+        if found is not None:
             return found
     key = subject_key(mail.subject)
     if not key or address is None:
