@@ -24,8 +24,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from imapclient import IMAPClient, SocketTimeout  # type: ignore[import-untyped]
-from imapclient.exceptions import (  # type: ignore[import-untyped]
+from imapclient import IMAPClient, SocketTimeout
+from imapclient.exceptions import (
     CapabilityError,
     LoginError,
 )

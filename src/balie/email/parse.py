@@ -24,10 +24,10 @@ import html as html_lib
 import re
 from dataclasses import dataclass, field
 
-import inscriptis  # type: ignore[import-untyped]
+import inscriptis
 import nh3
-from inscriptis.css_profiles import CSS_PROFILES  # type: ignore[import-untyped]
-from inscriptis.model.config import ParserConfig  # type: ignore[import-untyped]
+from inscriptis.css_profiles import CSS_PROFILES
+from inscriptis.model.config import ParserConfig
 
 from balie.email.quotes import latest_reply
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from mailparser_reply import EmailReplyParser  # type: ignore[import-untyped]
+from mailparser_reply import EmailReplyParser
 
 # Attribution lines are short; a longer line is prose, and skipping it keeps the
 # regular expressions cheap on mail with megabyte-long lines.
