@@ -322,3 +322,26 @@ async def test_mail_and_chat_of_one_address_are_one_customer(
     assert by_channel["email"] == by_channel["chat"]
     profile = await agent.client.get(f"/api/v1/customers/{by_channel['chat']}")
     assert {c["channel"] for c in profile.json()["conversations"]} == {"chat", "email"}
+
+
+async def test_every_mail_is_triaged_in_its_conversations_language(
+    db: Database, receiver: Receiver
+) -> None:
+    await deliver(
+        receiver.port,
+        mail(
+            message_id="<t1@example.nl>",
+            text="Jullie zijn een stelletje oplichters, kankerlijers!!",
+        ),
+    )
+    [conversation] = await conversations(db)
+    assert conversation.abusive and conversation.language == "nl"
+    [first] = await messages(db, conversation.id)
+    assert first.triage is not None and first.triage["abusive"] is True
+    # A reply in English keeps the Dutch conversation's triage language.
+    await deliver(
+        receiver.port,
+        mail(text="The machine is still leaking, please help.", in_reply_to="<t1@example.nl>"),
+    )
+    second = (await messages(db, conversation.id))[-1]
+    assert second.triage is not None and second.triage["language"] == "nl"

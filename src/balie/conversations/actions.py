@@ -9,6 +9,7 @@ import nh3
 from sqlalchemy import delete, select, update
 
 from balie.act import Act
+from balie.analysis.model import Triage
 from balie.chat import routing
 from balie.conversations import guardrails
 from balie.conversations.access import can_see
@@ -83,6 +84,7 @@ async def create_conversation(
     html: str | None = None,
     client_id: str | None = None,
     visitor: str | None = None,
+    triaged: Triage | None = None,
 ) -> tuple[Conversation, Message]:
     """A new conversation opened by the customer's first message. ``visitor`` is the chat
     visitor who may read it in the widget."""
@@ -147,6 +149,7 @@ async def create_conversation(
         text=body,
         html=html,
         client_id=client_id,
+        triaged=triaged,
     )
     return conversation, message
 
@@ -161,6 +164,7 @@ async def _append(
     text: str,
     html: str | None,
     client_id: str | None,
+    triaged: Triage | None = None,
 ) -> Message:
     # The row update takes the next number atomically on both backends.
     seq = await act.session.scalar(
@@ -172,7 +176,7 @@ async def _append(
     assert seq is not None
     conversation.last_seq = seq
     # Judged before the insert, so the message row is written once, with its triage.
-    judged = guardrails.judge(conversation, text) if author_kind == "customer" else None
+    judged = guardrails.judge(conversation, text, triaged) if author_kind == "customer" else None
     message = Message(
         conversation_id=conversation.id,
         seq=seq,
@@ -218,6 +222,7 @@ async def add_message(
     override_reason: str | None = None,
     retry_checked: bool = False,
     reopen: bool = True,
+    triaged: Triage | None = None,
 ) -> tuple[Message, bool]:
     """Append a reply or an internal note. Returns (message, created); a retried
     ``client_id`` returns the message stored the first time and creates nothing
@@ -265,6 +270,7 @@ async def add_message(
         text=body,
         html=html,
         client_id=client_id,
+        triaged=triaged,
     )
     if coaching is not None:
         message.coaching = record

@@ -28,9 +28,13 @@ def draft_hash(text: str) -> str:
     return hashlib.sha256(text.strip().encode()).hexdigest()
 
 
-def judge(conversation: Conversation, text: str) -> Triage:
-    """Triage of a customer's text, in the conversation's language when it is known."""
+def judge(conversation: Conversation, text: str, early: Triage | None = None) -> Triage:
+    """Triage of a customer's text, in the conversation's language when it is known.
+    ``early``: the same text judged before the write transaction (pure CPU work, better done
+    outside the write lock), used when the conversation's language does not change it."""
     language = conversation.language if conversation.language in ("nl", "en") else None
+    if early is not None and language in (None, early.language):
+        return early
     return triage(text, language)  # type: ignore[arg-type]
 
 

@@ -20,6 +20,8 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from balie.act import SYSTEM, Act, utcnow
+from balie.analysis.model import Triage
+from balie.analysis.triage import triage
 from balie.chat.actions import store_attachment
 from balie.conversations import actions as conversations
 from balie.conversations.rules import MAX_MESSAGE_CHARS, MAX_SUBJECT_CHARS
@@ -170,8 +172,12 @@ async def receive(
         if addressed is None:
             raise MailRefused(550, "5.1.1 No Balie inbox has this address")
         inbox_id = addressed.id
+    text = _message_text(mail)
     arrival = Arrival(
         raw=raw,
+        text=text,
+        # Judged here, outside the write lock, like the parsing.
+        triaged=triage(text.strip()) if mail.kind != "bounce" else None,
         recipients=[*recipients, *mail.recipients],
         envelope_from=envelope_from,
         source=source[:300],
@@ -195,6 +201,8 @@ class Arrival:
     """How a mail arrived, next to what it says."""
 
     raw: bytes
+    text: str  # what the timeline shows
+    triaged: Triage | None
     recipients: list[str]
     envelope_from: str | None
     source: str
@@ -282,7 +290,7 @@ async def _store(act: Act, inbox_id: int, mail: ParsedMail, arrival: Arrival) ->
         customer_id=customer.id,
         address=sender,
     )
-    text = _message_text(mail)
+    text = arrival.text
     created = conversation is None
     if conversation is None:
         conversation, message = await conversations.create_conversation(
@@ -293,6 +301,7 @@ async def _store(act: Act, inbox_id: int, mail: ParsedMail, arrival: Arrival) ->
             channel="email",
             inbox_id=inbox.id,
             tags=_tags(mail),
+            triaged=arrival.triaged,
         )
     else:
         message, _ = await conversations.add_message(
@@ -303,6 +312,7 @@ async def _store(act: Act, inbox_id: int, mail: ParsedMail, arrival: Arrival) ->
             author_kind="customer",
             # An out-of-office answer to our reply is kept, but does not reopen anything.
             reopen=mail.kind == "mail",
+            triaged=arrival.triaged,
         )
     await _attach(act, message, mail)
     record.conversation_id, record.message_id = conversation.id, message.id
