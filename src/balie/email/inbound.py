@@ -15,7 +15,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 
@@ -317,8 +317,6 @@ async def _store(act: Act, inbox_id: int, mail: ParsedMail, arrival: Arrival) ->
     await _attach(act, message, mail)
     record.conversation_id, record.message_id = conversation.id, message.id
     session.add(record)
-    if sender is not None:
-        await _clear_failure(act, sender)
     if created and mail.kind == "mail" and sender and not arrival.null_sender:
         await outbound.acknowledge(act, inbox, conversation, to=sender)
     return Received(conversation.id, message.id, created, False, mail.kind)
@@ -378,6 +376,18 @@ async def _customer(act: Act, from_name: str, sender: str | None) -> Customer:
         return await customer_for_identity(
             act, kind="email", value=UNKNOWN_SENDER, name="Unknown sender", email=None
         )
+    known = await act.session.scalar(
+        select(CustomerIdentity).where(
+            CustomerIdentity.kind == "email", CustomerIdentity.value == sender
+        )
+    )
+    if known is not None:
+        customer = await act.session.get(Customer, known.customer_id)
+        if customer is not None and customer.merged_into_id is None:
+            if known.failing_since is not None:
+                # A customer writing from an address shows it works again.
+                known.failing_since, known.failure = None, None
+            return customer
     name = " ".join(from_name.split())[:200] or sender.split("@")[0][:200] or sender
     try:
         return await customer_for_email(act, email=sender, name=name)
@@ -424,19 +434,6 @@ async def _attach(act: Act, message: Message, mail: ParsedMail) -> None:
         stored.append({"id": row.id, "name": row.name, "type": row.content_type, "size": row.size})
     if stored:
         message.attachments = stored
-
-
-async def _clear_failure(act: Act, address: str) -> None:
-    """A customer writing from an address shows it works again."""
-    await act.session.execute(
-        update(CustomerIdentity)
-        .where(
-            CustomerIdentity.kind == "email",
-            CustomerIdentity.value == address,
-            CustomerIdentity.failing_since.is_not(None),
-        )
-        .values(failing_since=None, failure=None)
-    )
 
 
 async def _bounce(act: Act, mail: ParsedMail, outbox_ids: list[int]) -> Conversation | None:
