@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
+from balie.act import Act
+from balie.conversations.actions import get_visible
 from balie.email.queries import original
+from balie.errors import NotFound
 
 __all__ = ["content_disposition", "download", "original_mail"]
 
@@ -31,13 +33,14 @@ def download(data: bytes, *, name: str, media_type: str, cache: str) -> Response
     )
 
 
-async def original_mail(
-    session: AsyncSession, conversation_id: int, message_id: int
-) -> Response | None:
-    """A received e-mail exactly as it arrived, as an .eml download (API and pages)."""
-    raw = await original(session, conversation_id, message_id)
+async def original_mail(act: Act, conversation_id: int, message_id: int) -> Response:
+    """A received e-mail exactly as it arrived, as an .eml download (API and pages): the
+    timeline shows only the customer's new words, this has the headers, the quoted
+    history and every part."""
+    await get_visible(act, conversation_id)
+    raw = await original(act.session, conversation_id, message_id)
     if raw is None:
-        return None
+        raise NotFound(f"Message {message_id} did not arrive by e-mail in this conversation.")
     return download(
         raw, name=f"message-{message_id}.eml", media_type="message/rfc822", cache="no-store"
     )

@@ -25,7 +25,7 @@ from balie.conversations.rules import clean_tags
 from balie.customers.actions import customer_for_email
 from balie.email import outbound
 from balie.email import queries as email_queries
-from balie.errors import InvalidInput, NotFound
+from balie.errors import InvalidInput
 from balie.ids import MAX_SEQ, IdPath, IdQuery
 
 router = APIRouter(prefix=PREFIX, tags=["conversations"])
@@ -142,11 +142,7 @@ async def list_messages(
 async def original_mail(conversation_id: IdPath, message_id: IdPath, caller: Agent) -> Response:
     """The received e-mail exactly as it arrived: headers, quoted history, every part."""
     async with caller.reading() as act:
-        await actions.get_visible(act, conversation_id)
-        response = await downloads.original_mail(act.session, conversation_id, message_id)
-    if response is None:
-        raise NotFound(f"Message {message_id} did not arrive by e-mail in this conversation.")
-    return response
+        return await downloads.original_mail(act, conversation_id, message_id)
 
 
 @router.post("/conversations/{conversation_id}/outbox/{outbox_id}/retry")

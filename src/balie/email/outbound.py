@@ -228,20 +228,9 @@ async def on_agent_reply(act: Act, conversation: Conversation, message: Message)
     inbox = await sender_inbox(act, conversation) if to else None
     if to is None or inbox is None:
         return
-    if conversation.channel == "email":
-        await _enqueue(
-            act,
-            conversation,
-            inbox,
-            purpose="reply",
-            to=to,
-            text=message.text,
-            message=message,
-            automatic=False,
-            due=act.now,
-        )
-        return
-    asked_for_mail = await act.session.scalar(
+    # A chat visitor who asked for an answer by e-mail gets it at once; one still chatting
+    # reads it in the widget, and the mail is dropped; an e-mail customer gets it now.
+    waits = conversation.channel == "chat" and not await act.session.scalar(
         select(ConversationTag.tag).where(
             ConversationTag.conversation_id == conversation.id,
             ConversationTag.tag == "email-follow-up",
@@ -251,15 +240,13 @@ async def on_agent_reply(act: Act, conversation: Conversation, message: Message)
         act,
         conversation,
         inbox,
-        purpose="chat_follow_up",
+        purpose="reply" if conversation.channel == "email" else "chat_follow_up",
         to=to,
         text=message.text,
         message=message,
         automatic=False,
-        # A visitor who asked for an answer by e-mail gets it at once; one still chatting
-        # reads it in the widget, and the mail is dropped.
-        due=act.now if asked_for_mail else act.now + CHAT_FOLLOW_UP_DELAY,
-        unless_read_seq=None if asked_for_mail else message.seq,
+        due=act.now + CHAT_FOLLOW_UP_DELAY if waits else act.now,
+        unless_read_seq=message.seq if waits else None,
     )
 
 

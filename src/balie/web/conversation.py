@@ -25,7 +25,7 @@ from balie.conversations.rules import STATUSES
 from balie.customers.queries import customer_profile
 from balie.email import outbound
 from balie.email import queries as email_queries
-from balie.errors import BalieError, CoachBlocked, InvalidInput, NotFound
+from balie.errors import BalieError, CoachBlocked, InvalidInput
 from balie.ids import IdPath, parse_id
 from balie.live import feed
 from balie.store.tables import Conversation, Customer, Message, Order
@@ -231,14 +231,9 @@ async def timeline_after(
 async def original_mail(
     request: Request, conversation_id: IdPath, message_id: IdPath, caller: SignedIn
 ) -> Response:
-    """A received e-mail exactly as it arrived, as an .eml download: the timeline shows only
-    the customer's new words, this has the headers, quoted history and every part."""
+    """The received e-mail as an .eml download."""
     async with caller.reading() as act:
-        await actions.get_visible(act, conversation_id)
-        response = await downloads.original_mail(act.session, conversation_id, message_id)
-    if response is None:
-        raise NotFound(f"Message {message_id} did not arrive by e-mail in this conversation.")
-    return response
+        return await downloads.original_mail(act, conversation_id, message_id)
 
 
 @router.post("/conversations/{conversation_id}/outbox/{outbox_id}/retry")
