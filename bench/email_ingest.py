@@ -504,6 +504,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     extra = {
         "BALIE_SMTP_LISTEN": f"127.0.0.1:{smtp_port}",
         "BALIE_EMAIL_SENDER_LIMIT_PER_HOUR": str(SENDER_LIMIT_PER_HOUR),
+        # More processes share the SMTP port (SO_REUSEPORT); the kernel spreads connections.
+        "BALIE_WORKERS": str(args.workers),
     }
     profile = None
     with chat_load.database(args.backend, work) as url:
@@ -550,6 +552,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "benchmark": "bench/email_ingest.py",
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "backend": args.backend,
+        "workers": args.workers,
         "balie_commit": server.source_state(),
         "server": f"{proc['how']} (1 process), SMTP receiver on 127.0.0.1:{smtp_port}",
         "setup": f"{how}; e-mail inbox {INBOX_ADDRESS} by the library",
@@ -600,6 +603,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--messages", type=int, default=2000, help="measured mails")
     parser.add_argument("--connections", type=int, default=8, help="concurrent SMTP clients")
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
     parser.add_argument("--warmup", type=int, default=100, help="mails sent before measuring")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--senders", type=int, default=400, help="distinct customer addresses")
