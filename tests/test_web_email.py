@@ -335,3 +335,21 @@ async def test_an_address_that_bounces_is_marked_next_to_the_conversation(
         page = (await browser.get(f"/conversations/{cid}")).text
         assert "E-mail komt niet aan" in page
         assert "Mailbox &lt;b&gt;gone&lt;/b&gt;" in page  # the server's words, as text
+
+
+async def test_the_delivery_lines_come_again_for_the_live_page(
+    app: Any, db: Database, email_inbox: Inbox, make_agent: MakeAgent
+) -> None:
+    """What static/live.js asks for when a mail's state changes: each reply's line, marked
+    to be swapped in place of the one on the page."""
+    person = await make_agent("agent", team=TEAM, language="en")
+    cid, _ = await received(db, mail())
+    reply_id = await replied(person, cid, "We sturen een monteur.")
+    async with signed_in(app, person) as browser:
+        page = (await browser.get(f"/conversations/{cid}")).text
+        assert f'id="mail-{reply_id}"' in page and 'id="mail-refresh"' in page
+        await set_mail(db, reply_id, status="sent", sent_at=utcnow())
+        lines = (await browser.get(f"/conversations/{cid}/mail")).text
+    assert f'id="mail-{reply_id}"' in lines and 'hx-swap-oob="true"' in lines
+    assert "Sent by e-mail to sanne@example.nl" in lines
+    assert "View original" not in lines  # only the replies' lines

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from balie.store.tables import MailRecord, OutboxMail
+from balie.store.tables import MailRecord, Message, OutboxMail
 
 
 async def mail_of_messages(
@@ -54,3 +54,14 @@ async def original(session: AsyncSession, conversation_id: int, message_id: int)
             MailRecord.direction == "in",
         )
     )
+
+
+async def mailed_messages(session: AsyncSession, conversation_id: int) -> list[Message]:
+    """The conversation's messages that went out by e-mail, in order."""
+    mailed = select(OutboxMail.message_id).where(OutboxMail.conversation_id == conversation_id)
+    rows = await session.scalars(
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.id.in_(mailed))
+        .order_by(Message.seq)
+    )
+    return list(rows)

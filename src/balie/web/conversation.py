@@ -227,6 +227,19 @@ async def timeline_after(
     )
 
 
+@router.get("/conversations/{conversation_id}/mail")
+async def mail_lines(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
+    """The delivery line of each reply sent by e-mail, for the open page to swap in when the
+    live socket tells of a change (sent, failed, retried): no reload to see it went."""
+    async with caller.reading() as act:
+        conversation = await actions.get_visible(act, conversation_id)
+        messages = await email_queries.mailed_messages(act.session, conversation_id)
+        extra = await _mail_and_files(request, act.session, messages)
+    return render(
+        request, "_mail_lines.html", conversation=conversation, messages=messages, **extra
+    )
+
+
 @router.get("/conversations/{conversation_id}/messages/{message_id}/original")
 async def original_mail(
     request: Request, conversation_id: IdPath, message_id: IdPath, caller: SignedIn

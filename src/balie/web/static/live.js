@@ -270,9 +270,14 @@
       onClose: function () {
         customerTyping(false);
       },
-      onEvent: function (card) {
+      onEvent: function (card, action) {
         if (card.id !== id) return;
         if (number(card.last_seq) > shownSeq()) load();
+        // A reply's mail was sent, failed or queued again: its line says so at once.
+        var lines = document.getElementById("mail-refresh");
+        if (lines && window.htmx && String(action || "").indexOf("mail.") === 0) {
+          window.htmx.trigger(lines, "mail-refresh");
+        }
         if (changed && differs(card)) changed.hidden = false;
       },
       onTyping: function (frame) {
@@ -374,7 +379,9 @@
         case "event":
           after = Math.max(after, number(frame.seq));
           if (inbox) inbox();
-          if (conversation && frame.conversation) conversation.onEvent(frame.conversation);
+          if (conversation && frame.conversation) {
+            conversation.onEvent(frame.conversation, frame.action);
+          }
           break;
         case "typing":
           if (conversation) conversation.onTyping(frame);
