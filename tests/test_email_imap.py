@@ -189,6 +189,16 @@ async def test_processed_mail_is_moved_to_a_folder_made_for_it(mailbox: Mailbox)
     assert await poll_once(account, receiver) == 1
 
 
+async def test_moving_takes_mail_a_person_already_read(mailbox: Mailbox) -> None:
+    """Someone opened the mail in another client before Balie came by: in move mode the
+    folder holds only what Balie has not taken, so it is taken all the same."""
+    mailbox.append(mail(1), seen=True)
+    receiver = Receiver()
+    assert await poll_once(mailbox.account(processed="move:Done"), receiver) == 1
+    assert [raw for raw, _key in receiver.got] == [mail(1)]
+    assert mailbox.flags() == {}
+
+
 async def test_moving_without_the_move_command(mailbox: Mailbox) -> None:
     """Servers without MOVE (RFC 6851) get COPY, \\Deleted and UID EXPUNGE instead."""
     mailbox.append(mail(1))

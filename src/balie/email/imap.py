@@ -324,7 +324,11 @@ class _Session:
         return None
 
     def _unseen_blocking(self) -> list[int]:
-        return sorted(int(uid) for uid in self.client.search(["UNSEEN", "UNDELETED"]))
+        """The mails to take. Moving empties the folder of what Balie took, so everything
+        left in it is new, even a mail a person already read in another client; marking
+        seen has only the flag to go by."""
+        wanted = ["UNDELETED"] if self._move_to is not None else ["UNSEEN", "UNDELETED"]
+        return sorted(int(uid) for uid in self.client.search(wanted))
 
     def _fetch_blocking(self, uid: int) -> bytes | None:
         # BODY.PEEK[] leaves \Seen alone: a mail counts as processed only after delivery.
