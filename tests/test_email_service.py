@@ -7,12 +7,12 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select
 
-from balie.email.service import EmailService
 from balie.settings import Settings
 from balie.store.database import Database
 from balie.store.tables import AuditEvent
@@ -47,7 +47,7 @@ async def _until(check: Callable[[], Awaitable[bool]]) -> None:
 
 
 async def test_a_polled_mailbox_feeds_the_inbox(
-    db: Database, settings: Settings, email_inbox: object, make_agent: MakeAgent, dovecot: Dovecot
+    app: Any, db: Database, email_inbox: object, make_agent: MakeAgent, dovecot: Dovecot
 ) -> None:
     admin = await make_agent("admin")
     user, password = await asyncio.to_thread(dovecot.add_user)
@@ -70,7 +70,7 @@ async def test_a_polled_mailbox_feeds_the_inbox(
         assert password not in str([(a.before, a.after) for a in audited])
     raw = mail(subject="Via de mailserver", text="Deze kwam via IMAP binnen.")
     uid = await asyncio.to_thread(dovecot.append, user, password, raw)
-    service = EmailService(db, settings.model_copy(update={"imap_poll_seconds": 300}))
+    service = app.state.email  # the app's own, as its lifespan would start it
     await service.start()
     try:
 
@@ -96,6 +96,19 @@ async def test_a_polled_mailbox_feeds_the_inbox(
             return len(await conversations(db)) == 2
 
         await _until(second)
+        shown = (await admin.client.get(f"/api/v1/inboxes/{inbox['id']}")).json()
+        assert shown["imap_polling"] == {"running": True, "delivered": 2, "error": None}
+        # A wrong password: the admin reads why no mail comes in.
+        await admin.client.patch(
+            f"/api/v1/inboxes/{inbox['id']}", json={"imap": {**imap, "password": "fout"}}
+        )
+        await service.sync_pollers()
+
+        async def explained() -> bool:
+            status = (await admin.client.get(f"/api/v1/inboxes/{inbox['id']}")).json()
+            return bool(status["imap_polling"]["error"])
+
+        await _until(explained)
     finally:
         await service.stop()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Request
 from pydantic import EmailStr, Field
 from sqlalchemy import select
 
@@ -73,12 +73,16 @@ async def new_inbox(body: InboxCreate, caller: Admin) -> dict[str, Any]:
 
 
 @router.get("/inboxes/{inbox_id}")
-async def get_inbox(inbox_id: IdPath, caller: Agent) -> dict[str, Any]:
+async def get_inbox(inbox_id: IdPath, caller: Agent, request: Request) -> dict[str, Any]:
     async with caller.reading() as act:
         inbox = await act.session.get(Inbox, inbox_id)
         if inbox is None:
             raise NotFound(f"Inbox {inbox_id} does not exist.")
-        return inbox_out(inbox, with_secret=caller.agent.role == "admin")
+        out = inbox_out(inbox, with_secret=caller.agent.role == "admin")
+    if inbox.channel == "email":
+        # Why no mail comes in (a wrong password, a server away), as this process sees it.
+        out["imap_polling"] = request.app.state.email.polling(inbox.id)
+    return out
 
 
 @router.patch("/inboxes/{inbox_id}")

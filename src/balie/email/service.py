@@ -56,6 +56,19 @@ class EmailService:
             self.smtp.close()
             await self.smtp.wait_closed()
 
+    def polling(self, inbox_id: int) -> dict[str, Any] | None:
+        """How this process's poller of the inbox fares, for an admin wondering where the
+        mail is; None when it polls nothing for that inbox."""
+        entry = self.pollers.get(inbox_id)
+        if entry is None:
+            return None
+        poller = entry[1]
+        return {
+            "running": poller.running,
+            "delivered": poller.delivered,
+            "error": poller.last_error,
+        }
+
     async def deliver(self, inbox_id: int, raw: bytes, source_key: str) -> None:
         await receive(
             self.db,
