@@ -72,9 +72,10 @@ class SmtpSink:
 
 
 @contextmanager
-def smtp_sink() -> Iterator[SmtpSink]:
+def smtp_sink(*, utf8: bool = True) -> Iterator[SmtpSink]:
+    """``utf8``: whether the relay takes addresses with non-ASCII letters (SMTPUTF8)."""
     sink = SmtpSink(port=free_port())
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port, enable_SMTPUTF8=utf8)
     controller.start()
     try:
         yield sink

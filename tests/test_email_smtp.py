@@ -245,7 +245,7 @@ async def test_concurrent_senders_lose_nothing(db: Database, receiver: Receiver)
     )
 
 
-def _bounce_for(address: str, message_id: str = "<b1@mx>") -> bytes:
+def _bounce_for(address: str, message_id: str = "<b1@mx>", action: str = "failed") -> bytes:
     return (
         b"From: Mail Delivery System <MAILER-DAEMON@mx.example.nl>\r\n"
         b"To: support@shop.example\r\nSubject: Undelivered Mail Returned to Sender\r\n"
@@ -254,7 +254,11 @@ def _bounce_for(address: str, message_id: str = "<b1@mx>") -> bytes:
         b"--R\r\nContent-Type: text/plain\r\n\r\nThe mailbox does not exist.\r\n"
         b"--R\r\nContent-Type: message/delivery-status\r\n\r\n"
         b"Reporting-MTA: dns; mx.example.nl\r\n\r\n"
-        b"Final-Recipient: rfc822; " + address.encode() + b"\r\nAction: failed\r\n"
+        b"Final-Recipient: rfc822; "
+        + address.encode()
+        + b"\r\nAction: "
+        + action.encode()
+        + b"\r\n"
         b"Status: 5.1.1\r\n\r\n--R--\r\n"
     )
 
@@ -275,6 +279,15 @@ async def test_a_bounce_marks_the_address_failing_and_tells_the_agent(
             select(CustomerIdentity).where(CustomerIdentity.value == "weg@example.nl")
         )
     assert identity is not None and identity.failing_since is None
+    # A delay notice to the right address: the mail may still arrive, so nothing changes.
+    await deliver(
+        receiver.port,
+        _bounce_for("weg@example.nl", "<d1@mx>", action="delayed"),
+        to=[ack.from_address],
+        sender="",
+    )
+    [waiting] = await outbox(db)
+    assert waiting.status == "sent"
     # The real one comes back to the envelope sender of the mail that failed.
     await deliver(
         receiver.port, _bounce_for("weg@example.nl", "<b2@mx>"), to=[ack.from_address], sender=""

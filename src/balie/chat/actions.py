@@ -73,9 +73,20 @@ async def configure_inbox(act: Act, inbox: Inbox, changes: dict[str, Any]) -> In
     }
     imap = changes.get("imap")
     kept = (inbox.email or {}).get("imap") or {}
-    if isinstance(imap, dict) and imap.get("password") in (None, PASSWORD_MASK) and kept:
-        # The API shows the password masked; sending the settings back keeps it.
+    if (
+        isinstance(imap, dict)
+        and imap.get("password") in (None, PASSWORD_MASK)
+        and kept
+        and all(imap.get(k, kept.get(k)) == kept.get(k) for k in ("host", "port", "username"))
+    ):
+        # The API shows the password masked; sending the settings back keeps it, but only
+        # for the same account: the password never goes to a server it was not meant for.
         changes = {**changes, "imap": {**imap, "password": kept.get("password")}}
+    elif isinstance(imap, dict) and imap.get("password") == PASSWORD_MASK:
+        raise InvalidInput(
+            "Give the password of this mail account: the stored one belongs to another.",
+            field="imap.password",
+        )
     cleaned: dict[str, Any] = {}
     for name, value in changes.items():
         if name not in cleaners:

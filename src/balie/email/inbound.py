@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hashlib
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -46,6 +46,7 @@ log = logging.getLogger("balie.email")
 # Mail with no usable sender still arrives; it is filed under one customer agents can see.
 UNKNOWN_SENDER = "unknown-sender"
 PARSE_INLINE_BYTES = 256 * 1024
+_NULL_RETURN_PATH = re.compile(rb"^return-path:[ \t]*<[ \t]*>", re.IGNORECASE | re.MULTILINE)
 TRUNCATED = "\n\n[…] (Shortened here; the whole e-mail is kept as the original.)"
 
 
@@ -114,24 +115,12 @@ def read_tokens(inbox: Inbox, recipients: Sequence[str]) -> Tokens:
     return Tokens(replies, bounces)
 
 
-# Longer or non-ASCII Message-IDs are replaced by a hash: the column and its unique index
-# have limits (PostgreSQL: 2,704 bytes per index row), and such ids are rare and odd.
-LONGEST_HEADER_ID = 250
-
-
-def _hashed_id(data: bytes, label: str) -> str:
-    return f"<{hashlib.sha256(data).hexdigest()}@{label}.balie>"
-
-
 def header_id(mail: ParsedMail, raw: bytes) -> str:
     """The mail's Message-ID, or one made from its bytes: a retried delivery of a mail
     without one is still recognised."""
-    given = mail.message_id
-    if given is None:
-        return _hashed_id(raw, "no-message-id")
-    if len(given) > LONGEST_HEADER_ID or not given.isascii():
-        return _hashed_id(given.encode("utf-8", "replace"), "long-message-id")
-    return given
+    if mail.message_id is None:
+        return threading.hashed_id(raw, "no-message-id")
+    return threading.stored_id(mail.message_id)
 
 
 def valid_address(value: str | None) -> str | None:
@@ -146,8 +135,24 @@ def valid_address(value: str | None) -> str | None:
     return None if any(c.isspace() for c in value) else value
 
 
-# Worth a retry (SMTP 451, IMAP: the mail stays unseen): the database or the disk, not the mail.
-RETRYABLE = (OperationalError, InterfaceError, SATimeoutError, OSError, TimeoutError)
+# SQLSTATE classes of a database that is away or busy, not of a mail it cannot take:
+# connection, transaction conflict, resources, operator intervention, system error.
+_PASSING = ("08", "40", "53", "57", "58")
+# SQLite says it in words.
+_SQLITE_PASSING = ("locked", "busy", "disk", "full", "i/o", "unable to open")
+
+
+def retryable(error: BaseException) -> bool:
+    """Worth a retry (SMTP 451, IMAP: the mail stays unseen): the database or the disk is
+    the trouble, not the mail. Anything else would fail again, forever."""
+    if isinstance(error, (InterfaceError, SATimeoutError, OSError, TimeoutError)):
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if isinstance(sqlstate, str) and sqlstate:
+        return sqlstate[:2] in _PASSING
+    return any(word in str(error.orig).lower() for word in _SQLITE_PASSING)
 
 
 async def receive(
@@ -186,9 +191,11 @@ async def receive(
     try:
         async with db.writing() as session:
             return await _store(Act(session, SYSTEM, utcnow()), inbox_id, mail, arrival)
-    except (MailRefused, *RETRYABLE):
+    except MailRefused:
         raise
-    except Exception:
+    except Exception as error:
+        if retryable(error):
+            raise
         # A mail shape Balie trips over must not be refused forever (a sender would give
         # up and bounce it; a polled mailbox would stall behind it): keep it as it is.
         log.exception("mail not readable; kept as an unreadable mail", extra={"fields": {}})
@@ -210,8 +217,12 @@ class Arrival:
 
     @property
     def null_sender(self) -> bool:
-        """``MAIL FROM:<>``: a robot's mail, which must never be answered (RFC 3834)."""
-        return self.envelope_from is not None and not self.envelope_from.strip("<> ")
+        """``MAIL FROM:<>``: a robot's mail, which must never be answered (RFC 3834). A
+        polled mail has no envelope; its Return-Path header tells the same."""
+        if self.envelope_from is not None:
+            return not self.envelope_from.strip("<> ")
+        head = self.raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+        return _NULL_RETURN_PATH.search(head) is not None
 
 
 async def _inbox(act: Act, inbox_id: int) -> Inbox:
@@ -238,17 +249,17 @@ async def _store(act: Act, inbox_id: int, mail: ParsedMail, arrival: Arrival) ->
     sender = valid_address(mail.from_address) or valid_address(arrival.envelope_from)
     mail_id = header_id(mail, raw)
     earlier = await _earlier(act, inbox, mail_id)
-    if earlier is not None and (earlier.raw == raw or earlier.address == sender):
+    if earlier is not None and earlier.raw == raw:
         # The same mail again: a sender retrying after a lost 250, a mailbox fetched twice.
         return Received(earlier.conversation_id, earlier.message_id, False, True, earlier.kind)
     if earlier is not None:
         # Another mail under a Message-ID already seen (a careless mailer, or someone
         # getting in first): kept under an id of its own, never dropped.
-        mail_id = _hashed_id(raw, "reused-message-id")
+        mail_id = threading.hashed_id(raw, "reused-message-id")
         again = await _earlier(act, inbox, mail_id)
         if again is not None:
             return Received(again.conversation_id, again.message_id, False, True, again.kind)
-    if sender is not None and arrival.sender_limit_per_hour is not None:
+    if sender is not None and arrival.sender_limit_per_hour is not None and mail.kind != "bounce":
         recent = await session.scalar(
             select(func.count())
             .select_from(MailRecord)
@@ -339,7 +350,7 @@ async def _store_unreadable(
     """The last resort for a mail the normal path failed on: a conversation that says so,
     with the original kept for the agent to open."""
     inbox = await _inbox(act, inbox_id)
-    mail_id = _hashed_id(arrival.raw, "unreadable")
+    mail_id = threading.hashed_id(arrival.raw, "unreadable")
     earlier = await _earlier(act, inbox, mail_id)
     if earlier is not None:
         return Received(earlier.conversation_id, earlier.message_id, False, True, earlier.kind)
@@ -446,9 +457,10 @@ async def _bounce(act: Act, mail: ParsedMail, outbox_ids: list[int]) -> Conversa
         sent = await act.session.get(OutboxMail, outbox_id)
         if sent is None:
             continue
-        failed = {a.lower() for a in mail.failed_recipients}
-        if failed and sent.to_address not in failed:
-            continue  # a report about some other address
+        if not mail.failed_recipients:
+            continue  # a delay notice: the mail may still arrive
+        # The bounce address names this one mail, so the report is about it, even when it
+        # names the address the customer's mail was forwarded to.
         sent.status, sent.last_error = "failed", f"Bounced: {reason}"
         await act.audit(
             "mail.failed",

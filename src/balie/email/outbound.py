@@ -11,6 +11,7 @@ import datetime as dt
 import html
 import secrets
 from email.message import EmailMessage
+from email.policy import SMTP, SMTPUTF8
 from email.utils import format_datetime, formataddr
 
 from sqlalchemy import func, select
@@ -18,7 +19,7 @@ from sqlalchemy import func, select
 from balie.act import Act
 from balie.chat import settings as chat_settings
 from balie.email.addressing import bounce_address, reply_address
-from balie.email.threading import subject_key
+from balie.email.threading import MADE_UP, subject_key
 from balie.errors import Conflict, NotFound
 from balie.store.tables import (
     Conversation,
@@ -92,7 +93,9 @@ def compose(
         mail["X-Auto-Response-Suppress"] = "All"
     mail.set_content(text)
     mail.add_alternative(as_html(text), subtype="html")
-    return mail.as_bytes()
+    # An address with non-ASCII letters is written as UTF-8 (RFC 6532); the relay is then
+    # asked for SMTPUTF8 (sender.Relay).
+    return mail.as_bytes(policy=SMTPUTF8 if not (to + from_address).isascii() else SMTP)
 
 
 async def sender_inbox(act: Act, conversation: Conversation) -> Inbox | None:
@@ -115,8 +118,11 @@ async def _thread(act: Act, conversation_id: int) -> tuple[str | None, list[str]
             .order_by(MailRecord.id)
         )
     )
-    last_in = next((h for d, h in reversed(rows) if d == "in"), None)
-    return last_in, [h for _, h in rows][-REFERENCES_KEPT:]
+    # Ids Balie made up (for mail that had none, or an unusable one) mean nothing to the
+    # customer's mail client; only real ones thread there.
+    real = [(d, h) for d, h in rows if not h.endswith(MADE_UP)]
+    last_in = next((h for d, h in reversed(real) if d == "in"), None)
+    return last_in, [h for _, h in real][-REFERENCES_KEPT:]
 
 
 async def _customer_address(act: Act, conversation: Conversation) -> str | None:

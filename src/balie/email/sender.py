@@ -78,13 +78,15 @@ class Relay:
             username=self.username or None,
             password=self.password or None,
             timeout=self.timeout,
+            # Addresses with non-ASCII letters need the relay's SMTPUTF8 (RFC 6531).
+            mail_options=[] if (envelope_from + to).isascii() else ["SMTPUTF8"],
         )
 
 
 def permanent(error: Exception) -> bool:
     """A 5xx answer will not change by trying again, nor will an address the relay cannot
-    be given (non-ASCII); anything else might."""
-    if isinstance(error, ValueError):  # UnicodeEncodeError included
+    take (non-ASCII where it has no SMTPUTF8); anything else might."""
+    if isinstance(error, (ValueError, aiosmtplib.SMTPNotSupported)):  # no SMTPUTF8, say
         return True
     if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
         return all(500 <= r.code < 600 for r in error.recipients)

@@ -8,6 +8,7 @@ in the reply address it was sent to; the same subject from the same customer wit
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from sqlalchemy import or_, select
 
@@ -24,13 +25,32 @@ def subject_key(subject: str) -> str:
     return normalise_subject(subject)[:300]
 
 
+# Longer or non-ASCII Message-IDs are kept as a hash: the column and its unique index have
+# limits (PostgreSQL: 2,704 bytes per index row), and such ids are rare and odd.
+LONGEST_HEADER_ID = 250
+# The domain of ids Balie made up; never shown to a mail client as if a client made them.
+MADE_UP = ".balie>"
+
+
+def hashed_id(data: bytes, label: str) -> str:
+    return f"<{hashlib.sha256(data).hexdigest()}@{label}{MADE_UP}"
+
+
+def stored_id(message_id: str) -> str:
+    """A Message-ID as Balie stores it and looks it up: the same for both."""
+    if len(message_id) > LONGEST_HEADER_ID or not message_id.isascii():
+        return hashed_id(message_id.encode("utf-8", "replace"), "long-message-id")
+    return message_id
+
+
 def referenced_ids(mail: ParsedMail) -> list[str]:
     """The ids a reply answers, most specific first: In-Reply-To, then References newest
     to oldest (clients that trim References keep its end)."""
     ordered: list[str] = []
     for value in (*mail.in_reply_to, *reversed(mail.references)):
-        if value not in ordered and len(value) <= 998:
-            ordered.append(value)
+        stored = stored_id(value)
+        if stored not in ordered:
+            ordered.append(stored)
     return ordered[:MAX_REFERENCES]
 
 
@@ -53,9 +73,9 @@ async def find_conversation(
         )
         found_by_id: dict[str, Conversation] = {}
         for record, conversation in rows:
-            # Balie's own Message-IDs are random and went only to the customer; a
-            # customer's ids are seen by everyone on copy, so they count only from that
-            # customer: a stranger cannot write themselves into someone's conversation.
+            # Balie's own Message-IDs are random and went only to the customer (and whoever
+            # they copied in); a customer's own ids count only from that customer: quoting
+            # one does not write a stranger into someone's conversation.
             if (
                 record.direction == "out"
                 or (address is not None and record.address == address)

@@ -8,6 +8,7 @@ deadlock on rows taken in different orders. Reads never wait for writers.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -48,6 +49,8 @@ def _sqlite_engine(url: str, *, begin: str, pool_size: int) -> AsyncEngine:
     return engine
 
 
+log = logging.getLogger("balie.store")
+
 # Told, after a commit, which audit targets the transaction changed ("conversation:42").
 CommitListener = Callable[[set[str]], Awaitable[None]]
 
@@ -87,7 +90,12 @@ class Database:
             changed: set[str] = session.info.pop("changed", set())
         if changed:
             for listener in self.commit_listeners:
-                await listener(changed)
+                try:
+                    await listener(changed)
+                except Exception:
+                    # The change is committed; a listener that cannot tell anyone (the bus
+                    # away) must not make it look failed. Sockets catch up by sweeping.
+                    log.exception("commit listener failed")
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
