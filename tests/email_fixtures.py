@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,14 +51,38 @@ async def email_inbox(db: Database) -> Inbox:
     return await make_email_inbox(db, acknowledge=True)
 
 
+@asynccontextmanager
+async def receiving(db: Database, settings: Settings, **over: Any) -> AsyncIterator[int]:
+    """Balie's SMTP receiver on a free port, with any settings changed; yields the port."""
+    port = free_port()
+    listening = settings.model_copy(update={"smtp_listen": f"127.0.0.1:{port}", **over})
+    server = await start_receiver(db, listening)
+    try:
+        yield port
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
 @pytest.fixture
 async def receiver(db: Database, settings: Settings, email_inbox: Inbox) -> AsyncIterator[Receiver]:
-    port = free_port()
-    listening = settings.model_copy(update={"smtp_listen": f"127.0.0.1:{port}"})
-    server = await start_receiver(db, listening)
-    yield Receiver(port, email_inbox, listening)
-    server.close()
-    await server.wait_closed()
+    async with receiving(db, settings) as port:
+        yield Receiver(port, email_inbox, settings)
+
+
+async def chat_with_email(person: Person, text: str = "Is mijn pakket al onderweg?") -> int:
+    """A chat whose visitor left an e-mail address in the pre-chat form."""
+    created = await person.client.post(
+        "/api/v1/conversations",
+        json={
+            "customer": {"name": "Joris", "email": "joris@example.nl"},
+            "subject": "Chat",
+            "channel": "chat",
+            "message": {"text": text},
+        },
+    )
+    assert created.status_code == 201, created.text
+    return int(created.json()["id"])
 
 
 async def deliver(port: int, raw: bytes, *, to: list[str] | None = None, **kw: Any) -> Any:

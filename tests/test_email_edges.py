@@ -25,6 +25,7 @@ from tests.email_corpus import corpus
 from tests.email_fixtures import (
     ADDRESS,
     Receiver,
+    chat_with_email,
     conversations,
     deliver,
     email_inbox,
@@ -168,16 +169,7 @@ async def test_no_acknowledgement_to_a_null_sender(db: Database, receiver: Recei
 async def test_a_chat_answer_mailed_to_the_visitor_threads_back_by_token(
     db: Database, receiver: Receiver, team_agent: Person
 ) -> None:
-    created = await team_agent.client.post(
-        "/api/v1/conversations",
-        json={
-            "customer": {"name": "Joris", "email": "joris@example.nl"},
-            "subject": "Chat",
-            "channel": "chat",
-            "message": {"text": "Waar blijft mijn pakket?"},
-        },
-    )
-    chat_id = created.json()["id"]
+    chat_id = await chat_with_email(team_agent, "Waar blijft mijn pakket?")
     token = reply_address(ADDRESS, receiver.inbox.secret, chat_id)
     # The visitor answers the mailed reply from a client that keeps no headers.
     await deliver(

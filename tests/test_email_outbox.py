@@ -21,6 +21,7 @@ from balie.store.tables import Conversation, OutboxMail
 from tests.conftest import Person
 from tests.email_fixtures import (
     Receiver,
+    chat_with_email,
     conversations,
     deliver,
     email_inbox,
@@ -191,25 +192,10 @@ async def test_internal_notes_and_chat_replies_read_in_time_send_nothing(
     assert [m.purpose for m in await outbox(db)] == ["acknowledgement"]
 
 
-async def _chat_with_email(db: Database, team_agent: Person) -> int:
-    """A chat whose visitor left an e-mail address in the pre-chat form."""
-    created = await team_agent.client.post(
-        "/api/v1/conversations",
-        json={
-            "customer": {"name": "Joris", "email": "joris@example.nl"},
-            "subject": "Chat",
-            "channel": "chat",
-            "message": {"text": "Is mijn pakket al onderweg?"},
-        },
-    )
-    assert created.status_code == 201, created.text
-    return int(created.json()["id"])
-
-
 async def test_a_late_chat_answer_reaches_the_visitor_by_mail(
     db: Database, settings: Settings, email_inbox: object, team_agent: Person, sink: SmtpSink
 ) -> None:
-    conversation_id = await _chat_with_email(db, team_agent)
+    conversation_id = await chat_with_email(team_agent)
     reply = await team_agent.client.post(
         f"/api/v1/conversations/{conversation_id}/messages",
         json={"text": "Uw pakket komt morgen."},
@@ -230,7 +216,7 @@ async def test_a_late_chat_answer_reaches_the_visitor_by_mail(
 async def test_a_chat_answer_read_in_the_widget_is_not_mailed(
     db: Database, settings: Settings, email_inbox: object, team_agent: Person, sink: SmtpSink
 ) -> None:
-    conversation_id = await _chat_with_email(db, team_agent)
+    conversation_id = await chat_with_email(team_agent)
     reply = await team_agent.client.post(
         f"/api/v1/conversations/{conversation_id}/messages", json={"text": "Morgen."}
     )
@@ -252,7 +238,7 @@ async def test_two_senders_send_each_mail_once(
     db: Database, settings: Settings, team_agent: Person, sink: SmtpSink
 ) -> None:
     """Two server processes' senders share the outbox: claims keep them apart."""
-    ids = [await _chat_with_email(db, team_agent) for _ in range(6)]
+    ids = [await chat_with_email(team_agent) for _ in range(6)]
     for conversation_id in ids:
         await team_agent.client.post(
             f"/api/v1/conversations/{conversation_id}/messages", json={"text": "Komt eraan."}

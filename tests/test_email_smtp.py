@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text, update
 
-from balie.email.smtp import start_receiver
 from balie.settings import Settings
 from balie.store.database import Database
 from balie.store.migrate import migrate
@@ -28,9 +27,9 @@ from tests.email_fixtures import (
     messages,
     outbox,
     receiver,
+    receiving,
     records,
 )
-from tests.live_support import free_port
 from tests.mail_support import mail
 
 __all__ = ["email_inbox", "receiver"]  # fixtures used by name
@@ -94,36 +93,23 @@ async def test_plus_addressing_reaches_the_inbox(db: Database, receiver: Receive
 async def test_oversized_mail_gets_552_and_nothing_changes(
     db: Database, settings: Settings, email_inbox: object
 ) -> None:
-    port = free_port()
-    small = settings.model_copy(
-        update={"smtp_listen": f"127.0.0.1:{port}", "smtp_max_bytes": 20_000}
-    )
-    server = await start_receiver(db, small)
-    try:
+    async with receiving(db, settings, smtp_max_bytes=20_000) as port:
         before = await snapshot(db)
         with pytest.raises(smtplib.SMTPResponseException) as refused:
             await deliver(port, mail(text="lang verhaal " * 5_000))
         assert refused.value.smtp_code == 552
         assert await snapshot(db) == before
-    finally:
-        server.close()
-        await server.wait_closed()
 
 
 async def test_database_unreachable_gets_451(settings: Settings) -> None:
     """The database is down: the sender hears "try again later", not "delivered"."""
     gone = Database("postgresql+psycopg://postgres@127.0.0.1:1/balie")
-    port = free_port()
-    server = await start_receiver(
-        gone, settings.model_copy(update={"smtp_listen": f"127.0.0.1:{port}"})
-    )
     try:
-        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
-            await deliver(port, mail())
-        assert refused.value.recipients[ADDRESS][0] == 451
+        async with receiving(gone, settings) as port:
+            with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+                await deliver(port, mail())
+            assert refused.value.recipients[ADDRESS][0] == 451
     finally:
-        server.close()
-        await server.wait_closed()
         await gone.dispose()
 
 
@@ -135,30 +121,25 @@ async def test_disk_full_gets_451_then_the_retry_is_stored(
     own = Database(f"sqlite+aiosqlite:///{tmp_path / 'full.db'}")
     await migrate(own)
     await make_email_inbox(own)
-    port = free_port()
-    server = await start_receiver(
-        own, settings.model_copy(update={"smtp_listen": f"127.0.0.1:{port}"})
-    )
     big = mail(
         text="Zie de foto's.\n" + ("x" * 70 + "\n") * 6_000, message_id="<full-1@example.nl>"
     )
     try:
-        async with own.writing() as session:
-            pages = (await session.execute(text("PRAGMA page_count"))).scalar_one()
-            # The writer's one connection may not grow the file: SQLite says "disk full".
-            await session.execute(text(f"PRAGMA max_page_count = {pages + 5}"))
-        with pytest.raises(smtplib.SMTPDataError) as refused:
+        async with receiving(own, settings) as port:
+            async with own.writing() as session:
+                pages = (await session.execute(text("PRAGMA page_count"))).scalar_one()
+                # The writer's one connection may not grow the file: SQLite says "disk full".
+                await session.execute(text(f"PRAGMA max_page_count = {pages + 5}"))
+            with pytest.raises(smtplib.SMTPDataError) as refused:
+                await deliver(port, big)
+            assert refused.value.smtp_code == 451
+            assert await conversations(own) == []
+            async with own.writing() as session:
+                await session.execute(text("PRAGMA max_page_count = 1073741823"))
             await deliver(port, big)
-        assert refused.value.smtp_code == 451
-        assert await conversations(own) == []
-        async with own.writing() as session:
-            await session.execute(text("PRAGMA max_page_count = 1073741823"))
-        await deliver(port, big)
-        [conversation] = await conversations(own)
-        assert len(await messages(own, conversation.id)) == 1
+            [conversation] = await conversations(own)
+            assert len(await messages(own, conversation.id)) == 1
     finally:
-        server.close()
-        await server.wait_closed()
         await own.dispose()
 
 
@@ -218,12 +199,7 @@ async def test_robots_get_no_acknowledgement(
 async def test_a_mail_loop_is_stopped_with_451(
     db: Database, settings: Settings, email_inbox: object
 ) -> None:
-    port = free_port()
-    strict = settings.model_copy(
-        update={"smtp_listen": f"127.0.0.1:{port}", "email_sender_limit_per_hour": 3}
-    )
-    server = await start_receiver(db, strict)
-    try:
+    async with receiving(db, settings, email_sender_limit_per_hour=3) as port:
         for n in range(3):
             await deliver(port, mail(sender="loop@example.nl", subject=f"Re: ping {n}"))
         before = await snapshot(db)
@@ -232,9 +208,6 @@ async def test_a_mail_loop_is_stopped_with_451(
         assert refused.value.smtp_code == 451
         assert await snapshot(db) == before
         await deliver(port, mail(sender="someone@example.nl"))  # others still get through
-    finally:
-        server.close()
-        await server.wait_closed()
 
 
 async def test_concurrent_senders_lose_nothing(db: Database, receiver: Receiver) -> None:
