@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from balie.act import CLI, Act, utcnow
 from balie.chat.actions import mark_read
-from balie.email.addressing import split_recipient, token_conversation
+from balie.email.addressing import read_token, split_recipient
 from balie.email.sender import OutboxSender, backoff
 from balie.settings import Settings
 from balie.store.database import Database
@@ -89,7 +89,7 @@ async def test_a_reply_is_sent_with_threading_headers(
     assert "Auto-Submitted" not in message  # a person wrote this
     tag = split_recipient(str(message["Reply-To"]).split("<")[-1].rstrip(">"))
     assert tag is not None and tag.tag is not None
-    assert token_conversation(receiver.inbox.secret, tag.tag) == conversation_id
+    assert read_token(receiver.inbox.secret, tag.tag) == ("c", conversation_id)
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
     listed = await team_agent.client.get(f"/api/v1/conversations/{conversation_id}/messages")
     assert listed.json()[-1]["email"]["status"] == "sent"

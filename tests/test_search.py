@@ -239,7 +239,10 @@ async def test_search_needs_a_logged_in_agent(anon: Any) -> None:
     assert r.status_code == 401
 
 
-@pytest.mark.skipif(BACKEND != "postgres", reason="PostgreSQL expression indexes")
+@pytest.mark.skipif(
+    BACKEND != "postgres",
+    reason="checks PostgreSQL's query plans for its full-text indexes; SQLite has none",
+)
 async def test_postgres_search_uses_the_full_text_indexes(db: Database) -> None:
     # The planner only uses an expression index for the very same expression; a drift
     # between the migration and the query would silently become a full scan.

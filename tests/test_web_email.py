@@ -71,6 +71,15 @@ async def set_mail(db: Database, message_id: int, **values: Any) -> None:
         )
 
 
+async def failed_reply(
+    db: Database, person: Person, conversation_id: int, text: str = "We sturen een monteur."
+) -> tuple[int, int]:
+    """An agent's reply whose mail the relay refused for good: (message, outbox mail)."""
+    reply_id = await replied(person, conversation_id, text)
+    await set_mail(db, reply_id, status="failed", attempts=5, last_error=REJECTED)
+    return reply_id, (await reply_mail(db, reply_id)).id
+
+
 @asynccontextmanager
 async def signed_in(app: Any, person: Person) -> AsyncIterator[httpx.AsyncClient]:
     async with web_client(app) as browser:
@@ -150,9 +159,7 @@ async def test_a_failed_reply_stands_out_and_can_be_sent_again_once(
 ) -> None:
     person = await make_agent("agent", team=TEAM, language="en")
     cid, _ = await received(db, mail())
-    reply_id = await replied(person, cid, "We sturen een monteur.")
-    await set_mail(db, reply_id, status="failed", attempts=5, last_error=REJECTED)
-    outbox_id = (await reply_mail(db, reply_id)).id
+    reply_id, outbox_id = await failed_reply(db, person, cid)
     page = f"/conversations/{cid}"
     async with signed_in(app, person) as browser:
         html = (await browser.get(page)).text
@@ -187,9 +194,7 @@ async def test_sending_again_needs_the_csrf_token(
 ) -> None:
     person = await make_agent("agent", team=TEAM, language="en")
     cid, _ = await received(db, mail())
-    reply_id = await replied(person, cid, "We sturen een monteur.")
-    await set_mail(db, reply_id, status="failed", attempts=5, last_error=REJECTED)
-    outbox_id = (await reply_mail(db, reply_id)).id
+    _, outbox_id = await failed_reply(db, person, cid)
     async with signed_in(app, person) as browser:
         await page_csrf(browser, f"/conversations/{cid}")
         before = await snapshot(db)
@@ -204,9 +209,7 @@ async def test_another_conversations_mail_cannot_be_sent_again_from_here(
     person = await make_agent("agent", team=TEAM, language="en")
     first, _ = await received(db, mail(subject="Eerste vraag"))
     second, _ = await received(db, mail(subject="Tweede vraag", sender="piet@example.nl"))
-    reply_id = await replied(person, first, "Antwoord op de eerste.")
-    await set_mail(db, reply_id, status="failed", attempts=5, last_error=REJECTED)
-    outbox_id = (await reply_mail(db, reply_id)).id
+    reply_id, outbox_id = await failed_reply(db, person, first, "Antwoord op de eerste.")
     async with signed_in(app, person) as browser:
         csrf = await page_csrf(browser, f"/conversations/{second}")
         r = await browser.post(

@@ -29,10 +29,6 @@ def token(secret: str, kind: str, number: int) -> str:
     return f"{kind}{number}-{_signature(secret, kind, number)}"
 
 
-def reply_token(secret: str, conversation_id: int) -> str:
-    return token(secret, "c", conversation_id)
-
-
 def read_token(secret: str, tag: str) -> tuple[str, int] | None:
     """What a tag names, ("c", conversation) or ("b", outbox mail), if this secret signed it."""
     match = _TOKEN.match(tag.lower())
@@ -42,12 +38,6 @@ def read_token(secret: str, tag: str) -> tuple[str, int] | None:
     if not hmac.compare_digest(match.group(3), _signature(secret, kind, number)):
         return None
     return kind, number
-
-
-def token_conversation(secret: str, tag: str) -> int | None:
-    """The conversation a reply token names, if the inbox's secret signed it."""
-    read = read_token(secret, tag)
-    return read[1] if read and read[0] == "c" else None
 
 
 @dataclass(frozen=True)
@@ -73,7 +63,7 @@ def tagged_address(inbox_address: str, tag: str) -> str:
 
 
 def reply_address(inbox_address: str, secret: str, conversation_id: int) -> str:
-    return tagged_address(inbox_address, reply_token(secret, conversation_id))
+    return tagged_address(inbox_address, token(secret, "c", conversation_id))
 
 
 def bounce_address(inbox_address: str, secret: str, outbox_id: int) -> str:

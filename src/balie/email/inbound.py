@@ -60,10 +60,6 @@ class MailRefused(BalieError):
         self.smtp_code = smtp_code
         self.smtp_text = text
 
-    @property
-    def temporary(self) -> bool:
-        return 400 <= self.smtp_code < 500
-
     def reply(self) -> str:
         return f"{self.smtp_code} {self.smtp_text}"
 
@@ -72,9 +68,11 @@ class MailRefused(BalieError):
 class Received:
     conversation_id: int | None
     message_id: int | None
-    created: bool  # a new conversation
-    duplicate: bool  # the same mail was stored before; nothing new was written
-    kind: str
+    duplicate: bool = False  # the same mail was stored before; nothing new was written
+
+    @classmethod
+    def again(cls, earlier: MailRecord) -> Received:
+        return cls(earlier.conversation_id, earlier.message_id, duplicate=True)
 
 
 async def email_inboxes(db: Database) -> dict[str, Inbox]:
@@ -180,6 +178,7 @@ async def receive(
     text = _message_text(mail)
     arrival = Arrival(
         raw=raw,
+        sender=valid_address(mail.from_address) or valid_address(envelope_from),
         text=text,
         # Judged here, outside the write lock, like the parsing.
         triaged=triage(text.strip()) if mail.kind != "bounce" else None,
@@ -208,6 +207,7 @@ class Arrival:
     """How a mail arrived, next to what it says."""
 
     raw: bytes
+    sender: str | None  # the customer's address: the From, else the envelope's
     text: str  # what the timeline shows
     triaged: Triage | None
     recipients: list[str]
@@ -245,20 +245,19 @@ async def _earlier(act: Act, inbox: Inbox, mail_id: str) -> MailRecord | None:
 async def _store(act: Act, inbox_id: int, mail: ParsedMail, arrival: Arrival) -> Received:
     session = act.session
     inbox = await _inbox(act, inbox_id)
-    raw = arrival.raw
-    sender = valid_address(mail.from_address) or valid_address(arrival.envelope_from)
+    raw, sender = arrival.raw, arrival.sender
     mail_id = header_id(mail, raw)
     earlier = await _earlier(act, inbox, mail_id)
     if earlier is not None and earlier.raw == raw:
         # The same mail again: a sender retrying after a lost 250, a mailbox fetched twice.
-        return Received(earlier.conversation_id, earlier.message_id, False, True, earlier.kind)
+        return Received.again(earlier)
     if earlier is not None:
         # Another mail under a Message-ID already seen (a careless mailer, or someone
         # getting in first): kept under an id of its own, never dropped.
         mail_id = threading.hashed_id(raw, "reused-message-id")
         again = await _earlier(act, inbox, mail_id)
         if again is not None:
-            return Received(again.conversation_id, again.message_id, False, True, again.kind)
+            return Received.again(again)
     if sender is not None and arrival.sender_limit_per_hour is not None and mail.kind != "bounce":
         recent = await session.scalar(
             select(func.count())
@@ -274,24 +273,14 @@ async def _store(act: Act, inbox_id: int, mail: ParsedMail, arrival: Arrival) ->
             # 4xx, so a person's mail still arrives once the hour has passed.
             raise MailRefused(451, "4.7.1 Too many messages from this sender; try again later")
     tokens = read_tokens(inbox, arrival.recipients)
-    record = MailRecord(
-        inbox_id=inbox.id,
-        direction="in",
-        header_id=mail_id,
-        address=sender,
-        subject_key=threading.subject_key(mail.subject),
-        kind=mail.kind,
-        source=arrival.source,
-        raw=raw,
-        created_at=act.now,
-    )
+    record = _record(act, inbox, arrival, mail_id, mail.subject, mail.kind)
     if mail.kind == "bounce":
         # Only a bounce to the envelope sender of a mail Balie sent counts; any other is
         # kept (nothing is thrown away) but marks nothing: bounces are easy to forge.
         conversation = await _bounce(act, mail, tokens.bounced)
         record.conversation_id = conversation.id if conversation else None
         session.add(record)
-        return Received(record.conversation_id, None, False, False, mail.kind)
+        return Received(record.conversation_id, None)
     customer = await _customer(act, mail.from_name, sender)
     conversation = await threading.find_conversation(
         act,
@@ -301,14 +290,13 @@ async def _store(act: Act, inbox_id: int, mail: ParsedMail, arrival: Arrival) ->
         customer_id=customer.id,
         address=sender,
     )
-    text = arrival.text
     created = conversation is None
     if conversation is None:
         conversation, message = await conversations.create_conversation(
             act,
             customer=customer,
             subject=_subject(mail),
-            text=text,
+            text=arrival.text,
             channel="email",
             inbox_id=inbox.id,
             tags=_tags(mail),
@@ -318,7 +306,7 @@ async def _store(act: Act, inbox_id: int, mail: ParsedMail, arrival: Arrival) ->
         message, _ = await conversations.add_message(
             act,
             conversation,
-            text=text,
+            text=arrival.text,
             internal=False,
             author_kind="customer",
             # An out-of-office answer to our reply is kept, but does not reopen anything.
@@ -330,7 +318,24 @@ async def _store(act: Act, inbox_id: int, mail: ParsedMail, arrival: Arrival) ->
     session.add(record)
     if created and mail.kind == "mail" and sender and not arrival.null_sender:
         await outbound.acknowledge(act, inbox, conversation, to=sender)
-    return Received(conversation.id, message.id, created, False, mail.kind)
+    return Received(conversation.id, message.id)
+
+
+def _record(
+    act: Act, inbox: Inbox, arrival: Arrival, mail_id: str, subject: str, kind: str
+) -> MailRecord:
+    """The received mail as it arrived, under the id it is recognised by."""
+    return MailRecord(
+        inbox_id=inbox.id,
+        direction="in",
+        header_id=mail_id,
+        address=arrival.sender,
+        subject_key=threading.subject_key(subject),
+        kind=kind,
+        source=arrival.source,
+        raw=arrival.raw,
+        created_at=act.now,
+    )
 
 
 async def _bounced_conversations(act: Act, outbox_ids: list[int]) -> list[int]:
@@ -353,33 +358,20 @@ async def _store_unreadable(
     mail_id = threading.hashed_id(arrival.raw, "unreadable")
     earlier = await _earlier(act, inbox, mail_id)
     if earlier is not None:
-        return Received(earlier.conversation_id, earlier.message_id, False, True, earlier.kind)
-    sender = valid_address(mail.from_address) or valid_address(arrival.envelope_from)
+        return Received.again(earlier)
     conversation, message = await conversations.create_conversation(
         act,
-        customer=await _customer(act, "", sender),
+        customer=await _customer(act, "", arrival.sender),
         subject="(unreadable e-mail)",
         text="Balie could not read this e-mail. Open the original to see what it says.",
         channel="email",
         inbox_id=inbox.id,
         tags=["unreadable-mail"],
     )
-    act.session.add(
-        MailRecord(
-            inbox_id=inbox.id,
-            conversation_id=conversation.id,
-            message_id=message.id,
-            direction="in",
-            header_id=mail_id,
-            address=sender,
-            subject_key="",
-            kind="mail",
-            source=arrival.source,
-            raw=arrival.raw,
-            created_at=act.now,
-        )
-    )
-    return Received(conversation.id, message.id, True, False, "mail")
+    record = _record(act, inbox, arrival, mail_id, "", "mail")
+    record.conversation_id, record.message_id = conversation.id, message.id
+    act.session.add(record)
+    return Received(conversation.id, message.id)
 
 
 async def _customer(act: Act, from_name: str, sender: str | None) -> Customer:

@@ -38,7 +38,6 @@ def backoff(attempts: int) -> dt.timedelta:
 @dataclass(frozen=True)
 class Claimed:
     id: int
-    conversation_id: int
     envelope_from: str
     to: str
     content: bytes
@@ -116,7 +115,6 @@ async def claim(db: Database, *, now: dt.datetime, max_attempts: int) -> Claimed
                 mail.next_attempt_at = now + LEASE
                 return Claimed(
                     mail.id,
-                    mail.conversation_id,
                     mail.from_address,
                     mail.to_address,
                     mail.content,

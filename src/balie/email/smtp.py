@@ -62,9 +62,7 @@ class Receiver:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        raw = envelope.original_content or b""
-        if isinstance(envelope.content, bytes) and not raw:
-            raw = envelope.content
+        raw = envelope.original_content or b""  # the bytes as they came, before decoding
         try:
             inboxes = await self.inboxes()
             targets = {
