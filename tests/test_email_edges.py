@@ -8,6 +8,7 @@ import datetime as dt
 import random
 from email.message import EmailMessage
 from email.policy import SMTP
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -20,7 +21,7 @@ from balie.email.sender import OutboxSender, claim, settle
 from balie.settings import Settings
 from balie.store.database import Database
 from balie.store.tables import Attachment, Inbox, MailRecord, OutboxMail
-from tests.conftest import MakeAgent, Person
+from tests.conftest import MakeAgent, Person, snapshot
 from tests.email_corpus import corpus
 from tests.email_fixtures import (
     ADDRESS,
@@ -256,3 +257,40 @@ async def test_a_sender_whose_lease_ran_out_cannot_overwrite_the_next_one(
     assert await settle(db, slow, OSError("timed out"), max_attempts=10) == "superseded"
     [row] = await outbox(db)
     assert row.status == "sent"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"acknowledge": "yes"}, "acknowledge"),
+        (
+            {"imap": {"host": "imap.example.nl", "port": 0, "username": "s", "password": "p"}},
+            "imap",
+        ),
+        ({"imap": {"host": "imap.example.nl", "username": "s", "password": "p", "x": 1}}, "imap"),
+        ({"imap": "imap.example.nl"}, "imap"),
+    ],
+)
+async def test_bad_inbox_mail_settings_are_refused_and_change_nothing(
+    db: Database, email_inbox: Inbox, make_agent: MakeAgent, change: dict[str, Any], field: str
+) -> None:
+    admin = await make_agent("admin")
+    before = await snapshot(db)
+    refused = await admin.client.patch(f"/api/v1/inboxes/{email_inbox.id}", json=change)
+    assert refused.status_code == 422 and field in refused.text
+    assert await snapshot(db) == before
+
+
+async def test_mail_settings_on_a_chat_inbox_are_refused(
+    db: Database, make_agent: MakeAgent
+) -> None:
+    admin = await make_agent("admin", team="Chat")
+    made = await admin.client.post(
+        "/api/v1/inboxes", json={"team_id": admin.team_id, "name": "Widget", "channel": "chat"}
+    )
+    before = await snapshot(db)
+    refused = await admin.client.patch(
+        f"/api/v1/inboxes/{made.json()['id']}", json={"acknowledge": True}
+    )
+    assert refused.status_code == 422 and "e-mail inbox" in refused.text
+    assert await snapshot(db) == before
