@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 
 from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po
 
-from balie.web.i18n import LOCALE_DIR, TEMPLATES_DIR
+from balie.web.i18n import TEMPLATES_DIR, read_catalog
 
 
 def _msgid(message: str | tuple[str, ...]) -> str:
@@ -23,8 +22,7 @@ def test_every_template_text_has_a_dutch_translation() -> None:
             {"**.html": {"extensions": "jinja2.ext.i18n"}},
         )
     }
-    with (LOCALE_DIR / "nl" / "LC_MESSAGES" / "messages.po").open("rb") as po:
-        dutch = read_po(po)
+    dutch = read_catalog("nl")
     translated = {
         _msgid(m.id)
         for m in dutch

@@ -17,15 +17,24 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
 
 from balie import __version__
+from balie.api.abuse import router as abuse_router
+from balie.api.alerts import router as alerts_router
+from balie.api.callbacks import router as callbacks_router
 from balie.api.chat import ChatCors
 from balie.api.chat import router as chat_router
 from balie.api.coach import router as coach_router
 from balie.api.conversations import router as conversations_router
 from balie.api.customers import router as customers_router
+from balie.api.goodwill import router as goodwill_router
 from balie.api.inboxes import router as inboxes_router
+from balie.api.incidents import router as incidents_router
 from balie.api.live import router as live_router
+from balie.api.macros import router as macros_router
 from balie.api.orders import router as orders_router
+from balie.api.reports import router as reports_router
 from balie.api.search import router as search_router
+from balie.api.sla import router as sla_router
+from balie.api.surveys import router as surveys_router
 from balie.chat.actions import MAX_ATTACHMENT_BYTES
 from balie.chat.limits import ChatLimits
 from balie.email.service import EmailService
@@ -39,6 +48,7 @@ from balie.security import BodyLimit, SecurityHeaders
 from balie.settings import Settings
 from balie.store.database import Database
 from balie.store.tables import Conversation
+from balie.timers.loop import TimerLoop
 from balie.web import STATIC_DIR, create_router
 
 log = logging.getLogger("balie")
@@ -105,12 +115,15 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     )
 
     email = EmailService(database, settings)
+    timers = TimerLoop(database, settings.timer_poll_seconds)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
         database.commit_listeners.append(hub.on_commit)
         await email.start()
+        if settings.timers_in_server:
+            await timers.start()
         log.info(
             "started",
             extra={"fields": {"database": database.dialect, "bus": type(hub.bus).__name__}},
@@ -118,6 +131,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await timers.stop()
             await email.stop()
             database.commit_listeners.remove(hub.on_commit)
             await hub.stop()
@@ -139,6 +153,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.state.metrics = metrics
     app.state.hub = hub
     app.state.email = email
+    app.state.timers = timers
     app.state.chat_limits = ChatLimits.of(settings)
 
     app.add_exception_handler(BalieError, _balie_problem)
@@ -146,6 +161,15 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_problem)
 
     app.include_router(conversations_router)
+    app.include_router(alerts_router)
+    app.include_router(goodwill_router)
+    app.include_router(sla_router)
+    app.include_router(abuse_router)
+    app.include_router(macros_router)
+    app.include_router(callbacks_router)
+    app.include_router(surveys_router)
+    app.include_router(incidents_router)
+    app.include_router(reports_router)
     app.include_router(coach_router)
     app.include_router(customers_router)
     app.include_router(orders_router)

@@ -108,6 +108,45 @@ def serve(
     _serve(settings)
 
 
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="Fire what is due now, then stop.")] = False,
+) -> None:
+    """Fire due timers (SLA checks, reminders, surveys) and send the outbox, without
+    serving pages: run one or more beside `balie serve` with BALIE_TIMERS_IN_SERVER=false."""
+    import signal
+
+    from balie.email.sender import OutboxSender
+    from balie.timers.loop import TimerLoop, fire_due
+
+    settings = _settings()
+
+    async def work(db: Database) -> None:
+        if once:
+            fired = await fire_due(db)
+            typer.echo(f"fired {fired} timers")
+            return
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        timers = TimerLoop(db, settings.timer_poll_seconds)
+        # Without a relay the outbox keeps its mail queued, as in `balie serve`.
+        outbox = OutboxSender(db, settings) if settings.smtp_relay else None
+        await timers.start()
+        if outbox is not None:
+            await outbox.start()
+        typer.echo(f"balie worker {timers.name} running", err=True)
+        try:
+            await stop.wait()
+        finally:
+            if outbox is not None:
+                await outbox.stop()
+            await timers.stop()
+
+    _run(work, settings)
+
+
 DEMO_SMTP = "127.0.0.1:2525"
 
 

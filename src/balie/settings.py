@@ -102,6 +102,22 @@ class Settings(BaseSettings):
         le=86400,
         description="How often polled IMAP mailboxes are checked where the server has no IDLE.",
     )
+    timer_poll_seconds: float = Field(
+        1.0, gt=0, le=3600, description="How often the timer loop looks for timers that are due."
+    )
+    timers_in_server: bool = Field(
+        True,
+        description="Fire timers inside `balie serve`; switch off when `balie worker` runs them.",
+    )
+    repeat_count: int = Field(
+        3, ge=2, le=100, description="Contacts about one product or order that make a repeat."
+    )
+    repeat_window_days: int = Field(
+        180, ge=1, le=3650, description="The window in which contacts count as repeats."
+    )
+    abuse_warnings_before_end: int = Field(
+        2, ge=1, le=20, description="Boundary warnings after which an agent may end the chat."
+    )
     log_level: str = Field("INFO", description="Python logging level.")
     log_json: bool = Field(True, description="Structured JSON logs on stderr.")
 

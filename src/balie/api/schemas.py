@@ -118,6 +118,15 @@ class ConversationOut(BaseModel):
     updated_at: dt.datetime
     last_activity_at: dt.datetime
     resolved_at: dt.datetime | None
+    product_id: int | None
+    repeat: bool
+    # SLA clocks: null when the clock does not run (answered, waiting on the customer).
+    first_response_due_at: dt.datetime | None
+    next_response_due_at: dt.datetime | None
+    resolution_due_at: dt.datetime | None
+    first_response_at: dt.datetime | None
+    awaiting_since: dt.datetime | None
+    bumped_at: dt.datetime | None
 
     @classmethod
     def of(cls, c: Conversation, tags: list[str]) -> ConversationOut:

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select, update
 from balie.act import Act
 from balie.analysis.model import Triage
 from balie.chat import routing
-from balie.conversations import guardrails
+from balie.conversations import guardrails, workflows
 from balie.conversations.access import can_see
 from balie.conversations.rules import (
     AUTHOR_KINDS,
@@ -151,6 +151,7 @@ async def create_conversation(
         client_id=client_id,
         triaged=triaged,
     )
+    await workflows.on_customer_message(act, conversation, message, new=True)
     return conversation, message
 
 
@@ -280,6 +281,10 @@ async def add_message(
     if reopen and author_kind == "customer" and conversation.status != "open":
         # A customer writing again reopens the conversation: nobody is ignored.
         await _set_status(act, conversation, "open", snoozed_until=None)
+    if author_kind == "customer":
+        await workflows.on_customer_message(act, conversation, message, new=False)
+    elif author_kind in ("agent", "bot") and not internal:
+        await workflows.on_agent_reply(act, conversation, message)
     return message, True
 
 
@@ -311,6 +316,7 @@ async def _set_status(
         before=before,
         after=_snapshot(conversation),
     )
+    await workflows.on_status(act, conversation, before["status"])
 
 
 async def change_status(

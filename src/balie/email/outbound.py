@@ -171,19 +171,23 @@ async def _enqueue(
     automatic: bool,
     due: dt.datetime,
     unless_read_seq: int | None = None,
+    staff_subject: str | None = None,
 ) -> OutboxMail:
+    """``staff_subject``: a mail to a colleague about the conversation (an alert), which
+    is neither threaded with the customer's mail nor answerable into the conversation."""
     assert inbox.address is not None
     domain = inbox.address.partition("@")[2]
     message_id = new_message_id(conversation.id, domain)
-    in_reply_to, references = await _thread(act, conversation.id)
+    staff = staff_subject is not None
+    in_reply_to, references = (None, []) if staff else await _thread(act, conversation.id)
     content = compose(
         from_name=inbox.name,
         from_address=inbox.address,
         to=to,
-        subject=reply_subject(conversation.subject),
+        subject=staff_subject or reply_subject(conversation.subject),
         text=text,
         message_id=message_id,
-        reply_to=reply_address(inbox.address, inbox.secret, conversation.id),
+        reply_to=None if staff else reply_address(inbox.address, inbox.secret, conversation.id),
         in_reply_to=in_reply_to,
         references=references,
         automatic=automatic,
@@ -207,6 +211,8 @@ async def _enqueue(
     await act.session.flush()
     # The envelope sender names this mail: its bounce says exactly which mail failed.
     mail.from_address = bounce_address(inbox.address, inbox.secret, mail.id)
+    if staff:
+        return mail
     act.session.add(
         MailRecord(
             inbox_id=inbox.id,
@@ -253,6 +259,50 @@ async def on_agent_reply(act: Act, conversation: Conversation, message: Message)
         automatic=False,
         due=act.now + CHAT_FOLLOW_UP_DELAY if waits else act.now,
         unless_read_seq=message.seq if waits else None,
+    )
+
+
+async def mail_customer(
+    act: Act, conversation: Conversation, *, purpose: str, text: str
+) -> OutboxMail | None:
+    """An automatic mail to the conversation's customer (a survey, an incident update, a
+    block notice), threaded with the conversation. None when Balie has no address for
+    them or no e-mail inbox to write from."""
+    to = await _customer_address(act, conversation)
+    inbox = await sender_inbox(act, conversation) if to else None
+    if to is None or inbox is None:
+        return None
+    return await _enqueue(
+        act,
+        conversation,
+        inbox,
+        purpose=purpose,
+        to=to,
+        text=text,
+        message=None,
+        automatic=True,
+        due=act.now,
+    )
+
+
+async def mail_staff(
+    act: Act, conversation: Conversation, *, to: str, subject: str, text: str
+) -> OutboxMail | None:
+    """A mail to a colleague about a conversation (an alert); None without an e-mail inbox."""
+    inbox = await sender_inbox(act, conversation)
+    if inbox is None:
+        return None
+    return await _enqueue(
+        act,
+        conversation,
+        inbox,
+        purpose="alert",
+        to=to,
+        text=text,
+        message=None,
+        automatic=True,
+        due=act.now,
+        staff_subject=subject,
     )
 
 

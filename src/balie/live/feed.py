@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from balie.act import Actor
+from balie.alerts.queries import alerts_by_id
+from balie.alerts.queries import card as alert_card
 from balie.api.schemas import ConversationOut
 from balie.chat.actions import DEFAULT_CAPACITY
 from balie.chat.routing import PRESENCE_TIMEOUT, open_chats
@@ -143,12 +145,18 @@ async def agent_events(
         else []
     )
     cards = {card["id"]: card for card in await conversation_cards(session, visible)}
+    alert_ids = {int(t.split(":", 1)[1]) for _, _, t in rows if t.startswith("alert:")}
+    alerts = {a.id: alert_card(a) for a in await alerts_by_id(session, actor, alert_ids)}
     frames = []
     for seq, action, target in rows:
         kind, _, raw = target.partition(":")
         if kind == "conversation" and int(raw) in cards:
             frames.append(
                 {"type": "event", "seq": seq, "action": action, "conversation": cards[int(raw)]}
+            )
+        elif kind == "alert" and int(raw) in alerts:
+            frames.append(
+                {"type": "alert", "seq": seq, "action": action, "alert": alerts[int(raw)]}
             )
     return frames, rows[-1][0]
 

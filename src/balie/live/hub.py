@@ -199,7 +199,7 @@ class Hub:
         touched = [t for t in changed if t.startswith(("conversation:", "queue:"))]
         for topic in touched:
             await self.publish(topic)
-        if any(t.startswith("conversation:") for t in touched):
+        if any(t.startswith(("conversation:", "alert:")) for t in changed):
             await self.publish(INBOX)
 
 

@@ -113,6 +113,9 @@ class Customer(Base):
     search_terms: Mapped[str] = mapped_column(Text, default="")
     # Set when this record was merged into another one; it then stays only as a pointer.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    # Blocked after abuse: no new chats, mail kept but not queued, until this time.
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    blocked_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = _ts()
     updated_at: Mapped[dt.datetime] = _ts()
 
@@ -201,6 +204,19 @@ class Conversation(Base):
     updated_at: Mapped[dt.datetime] = _ts()
     last_activity_at: Mapped[dt.datetime] = _ts()
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # What the conversation is about, for repeat detection (its order's product, or named).
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"), index=True)
+    # The same customer about the same product or order again (see balie.policy.repeats).
+    repeat: Mapped[bool] = mapped_column(Boolean, default=False)
+    # SLA clocks (balie.policy.sla), kept by balie.service.sla: null when not running.
+    first_response_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+    next_response_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+    resolution_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    first_response_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Since when the customer's newest message waits for an answer; null when answered.
+    awaiting_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The customer wrote again while still waiting: shown as "bumped" in the inbox.
+    bumped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class ConversationTag(Base):
@@ -362,6 +378,204 @@ class CoachOverride(Base):
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     created_at: Mapped[dt.datetime] = _ts()
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class Timer(Base):
+    """Something to do at a time (an SLA check, a reminder, a survey): a row, claimed by
+    one worker with FOR UPDATE SKIP LOCKED and fired in the transaction that marks it done,
+    so it fires exactly once whatever the number of workers."""
+
+    __tablename__ = "timers"
+    __table_args__ = (Index("ix_timers_due", "status", "due_at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # Scheduling again under the same key moves the one timer instead of adding one.
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    due_at: Mapped[dt.datetime] = _ts()
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20))  # pending, done, cancelled, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # Which worker fired it: the scale-out test reads it, operators debug with it.
+    fired_by: Mapped[str | None] = mapped_column(String(100))
+    fired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = _ts()
+
+
+class Alert(Base):
+    """Something a person must look at: a breached SLA, an approval to decide, a block.
+    For one agent, or (agent_id null) for every supervisor; shown live and mailed."""
+
+    __tablename__ = "alerts"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = _ts()
+    # Who dealt with it and when; an alert for all supervisors is done when one has.
+    done_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class SlaPolicy(Base):
+    """Response targets for an inbox (or, with inbox_id null, every inbox) and a severity,
+    in business minutes of the inbox's hours."""
+
+    __tablename__ = "sla_policies"
+    __table_args__ = (
+        UniqueConstraint("inbox_id", "severity", name="uq_sla_policies_inbox_severity"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    inbox_id: Mapped[int | None] = mapped_column(ForeignKey("inboxes.id"))
+    severity: Mapped[str] = mapped_column(String(20))
+    first_response_minutes: Mapped[int] = mapped_column(Integer)
+    next_response_minutes: Mapped[int] = mapped_column(Integer)
+    resolution_minutes: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[dt.datetime] = _ts()
+
+
+class SlaBreach(Base):
+    """A target that passed unanswered: escalated once, counted in reports."""
+
+    __tablename__ = "sla_breaches"
+    __table_args__ = (
+        UniqueConstraint(
+            "conversation_id", "target", "due_at", name="uq_sla_breaches_conversation_target"
+        ),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    target: Mapped[str] = mapped_column(String(20))  # first_response, next_response, resolution
+    severity: Mapped[str] = mapped_column(String(20))
+    inbox_id: Mapped[int | None] = mapped_column(ForeignKey("inboxes.id"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    due_at: Mapped[dt.datetime] = _ts()
+    breached_at: Mapped[dt.datetime] = _ts()
+
+
+class MandateLimit(Base):
+    """How much goodwill of one kind a role may grant without approval: per action and in
+    total per calendar month, in cents of one currency."""
+
+    __tablename__ = "mandate_limits"
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), primary_key=True)
+    per_action_cents: Mapped[int] = mapped_column(Integer)
+    per_month_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    updated_at: Mapped[dt.datetime] = _ts()
+
+
+class GoodwillAction(Base):
+    """A refund, credit, replacement...: granted within the agent's mandate, or waiting for
+    a supervisor's decision."""
+
+    __tablename__ = "goodwill_actions"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(Text)
+    # granted, pending_approval, approved, denied
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = _ts()
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class AbuseWarning(Base):
+    """A boundary message sent to an abusive customer: the count decides what may follow."""
+
+    __tablename__ = "abuse_warnings"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    created_at: Mapped[dt.datetime] = _ts()
+
+
+class Macro(Base):
+    """A reply an agent inserts: personal (owner_id set) or shared; with placeholders and
+    actions (tag, status, goodwill) carried out when it is sent."""
+
+    __tablename__ = "macros"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    language: Mapped[str] = mapped_column(String(5))
+    body: Mapped[str] = mapped_column(Text)
+    actions: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    created_at: Mapped[dt.datetime] = _ts()
+    updated_at: Mapped[dt.datetime] = _ts()
+
+
+class Callback(Base):
+    """A promised phone call in a time slot; reminded, and a missed one is recorded."""
+
+    __tablename__ = "callbacks"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(40))
+    slot_start: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    slot_end: Mapped[dt.datetime] = _ts()
+    note: Mapped[str] = mapped_column(Text, default="")
+    # scheduled, done, no_show, cancelled, rescheduled
+    status: Mapped[str] = mapped_column(String(20))
+    rescheduled_from_id: Mapped[int | None] = mapped_column(ForeignKey("callbacks.id"))
+    created_at: Mapped[dt.datetime] = _ts()
+    updated_at: Mapped[dt.datetime] = _ts()
+
+
+class Survey(Base):
+    """The short question after resolution: satisfaction 1-5 and how it could have been
+    prevented."""
+
+    __tablename__ = "surveys"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))  # sent, answered
+    score: Mapped[int | None] = mapped_column(Integer)
+    prevention: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[dt.datetime] = _ts()
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class Incident(Base):
+    """A known problem ("the web shop is down") on an inbox: a banner in the widget, linked
+    conversations, and one update to all of them when it is resolved."""
+
+    __tablename__ = "incidents"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    inbox_id: Mapped[int] = mapped_column(ForeignKey("inboxes.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    keywords: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(20))  # open, resolved
+    resolution: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    created_at: Mapped[dt.datetime] = _ts()
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class IncidentLink(Base):
+    __tablename__ = "incident_links"
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id"), primary_key=True, index=True
+    )
+    how: Mapped[str] = mapped_column(String(20))  # keyword, similarity, agent
+    created_at: Mapped[dt.datetime] = _ts()
 
 
 class AuditEvent(Base):

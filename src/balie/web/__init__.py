@@ -7,7 +7,24 @@ from pathlib import Path
 from fastapi import APIRouter, Depends
 
 from balie.settings import Settings
-from balie.web import coach, conversation, customer, inbox, live, login, search
+from balie.web import (
+    alerts,
+    callbacks,
+    coach,
+    conversation,
+    customer,
+    goodwill,
+    inbox,
+    incidents,
+    live,
+    login,
+    macros,
+    reports,
+    safety,
+    search,
+    sla,
+    surveys,
+)
 from balie.web.pages import WebUI
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -26,6 +43,15 @@ def create_router(settings: Settings) -> APIRouter:
         customer.router,
         search.router,
         live.router,
+        alerts.router,
+        goodwill.router,
+        safety.router,
+        callbacks.router,
+        incidents.router,
+        sla.router,
+        macros.router,
+        reports.router,
+        surveys.router,
     ):
         router.include_router(pages, dependencies=[Depends(ui.attach)])
     return router

@@ -14,6 +14,7 @@ from io import BytesIO
 from pathlib import Path
 
 from babel.dates import format_date, format_datetime, format_timedelta
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -28,9 +29,24 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 DISPLAY_ZONE = LOCAL_ZONE
 
 
-def load_translations(language: str) -> gettext.GNUTranslations:
-    with (LOCALE_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
+def read_catalog(language: str) -> Catalog:
+    """A language's catalog: ``messages.po`` and, merged into it, any other ``.po`` file
+    beside it (a room's own texts, e.g. ``reports.po``), so rooms do not share one file."""
+    folder = LOCALE_DIR / language / "LC_MESSAGES"
+    with (folder / "messages.po").open("rb") as po:
         catalog = read_po(po, locale=language)
+    for path in sorted(folder.glob("*.po")):
+        if path.name == "messages.po":
+            continue
+        with path.open("rb") as po:
+            for message in read_po(po, locale=language):
+                if message.id:
+                    catalog[message.id] = message
+    return catalog
+
+
+def load_translations(language: str) -> gettext.GNUTranslations:
+    catalog = read_catalog(language)
     compiled = BytesIO()
     write_mo(compiled, catalog)
     compiled.seek(0)

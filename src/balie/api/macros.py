@@ -1,0 +1,9 @@
+"""Macros over HTTP."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from balie.api import PREFIX
+
+router = APIRouter(prefix=PREFIX, tags=["macros"])

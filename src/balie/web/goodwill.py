@@ -1,0 +1,16 @@
+"""The inbox's goodwill fragments (owned by the goodwill room; filled in there)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from balie.ids import IdPath
+from balie.web.pages import SignedIn
+
+router = APIRouter()
+
+
+@router.get("/conversations/{conversation_id}/goodwill")
+async def panel(conversation_id: IdPath, caller: SignedIn) -> Response:
+    return Response(status_code=204)

@@ -1,0 +1,7 @@
+"""The inbox's reports pages and fragments."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
