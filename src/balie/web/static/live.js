@@ -278,11 +278,82 @@
         if (lines && window.htmx && String(action || "").indexOf("mail.") === 0) {
           window.htmx.trigger(lines, "mail-refresh");
         }
+        refreshPanels(String(action || ""));
         if (changed && differs(card)) changed.hidden = false;
       },
       onTyping: function (frame) {
         if (frame.conversation_id === id && frame.who === "customer") customerTyping(!!frame.on);
       },
+    };
+  }
+
+  // The side panels of a conversation (SLA, goodwill, safety, callbacks, incidents) load
+  // by htmx and reload on "<panel>-refresh"; an event's action says which one changed.
+  var PANEL_OF = {
+    sla: "sla",
+    message: "sla",
+    conversation: "sla",
+    goodwill: "goodwill",
+    abuse: "safety",
+    customer: "safety",
+    callback: "callbacks",
+    incident: "incidents",
+  };
+
+  function refreshPanels(action) {
+    var panel = PANEL_OF[action.split(".")[0]];
+    if (panel && window.htmx) window.htmx.trigger(document.body, panel + "-refresh");
+  }
+
+  // ------------------------------------------------------------------ alerts
+
+  // A breached SLA, an approval to decide, a colleague asking for help: shown at once in a
+  // corner of whatever page the agent has open, and counted on the Alerts link.
+  function alertsView() {
+    var box = document.getElementById("alerts-live");
+    var counter = document.getElementById("alerts-count");
+    if (!box) return null;
+    var seen = {};
+
+    function count(delta) {
+      if (!counter) return;
+      var n = Math.max(0, number(counter.textContent) + delta);
+      counter.textContent = n ? String(n) : "";
+      counter.hidden = !n;
+    }
+
+    function show(alert) {
+      var item = document.createElement("p");
+      item.className = "alert-toast alert-" + String(alert.kind || "").replace(/[^a-z_]/g, "");
+      item.setAttribute("role", "status");
+      var text = document.createElement(alert.conversation_id ? "a" : "span");
+      if (alert.conversation_id) text.href = "/conversations/" + number(alert.conversation_id);
+      text.textContent = String(alert.text || "");
+      item.appendChild(text);
+      var close = document.createElement("button");
+      close.type = "button";
+      close.className = "link";
+      close.textContent = box.dataset.textClose || "×";
+      close.addEventListener("click", function () {
+        item.remove();
+      });
+      item.appendChild(close);
+      box.appendChild(item);
+      while (box.children.length > 5) box.removeChild(box.firstChild);
+    }
+
+    return function (frame) {
+      var alert = frame.alert || {};
+      var id = number(alert.id);
+      if (frame.action === "alert.done") {
+        if (seen[id]) count(-1);
+        delete seen[id];
+        return;
+      }
+      if (seen[id] || alert.done_at) return;
+      seen[id] = true;
+      count(1);
+      show(alert);
     };
   }
 
@@ -300,6 +371,7 @@
     var thread = document.querySelector(".thread[data-conversation-id]");
     var inbox = document.getElementById("inbox") ? inboxRefresher() : null;
     var conversation = null;
+    var alerts = alertsView();
 
     function state(name) {
       live.hidden = false;
@@ -382,6 +454,10 @@
           if (conversation && frame.conversation) {
             conversation.onEvent(frame.conversation, frame.action);
           }
+          break;
+        case "alert":
+          after = Math.max(after, number(frame.seq));
+          if (alerts) alerts(frame);
           break;
         case "typing":
           if (conversation) conversation.onTyping(frame);
