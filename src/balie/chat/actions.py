@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from balie.abuse import queries as abuse_queries
 from balie.act import Act
 from balie.addresses import normalise_email
 from balie.chat import routing, settings
@@ -21,6 +22,7 @@ from balie.store.tables import (
     AgentPresence,
     Attachment,
     Conversation,
+    Customer,
     Inbox,
     Message,
     Order,
@@ -231,6 +233,8 @@ async def start_chat(
         name=answers.get("name"),
         email=email,
     )
+    # A blocked customer cannot open a chat; the refusal says until when (SCENARIOS A2).
+    abuse_queries.refuse_blocked(customer, act.now)
     order_id = None
     if "order" in answers:
         order_id = await act.session.scalar(
@@ -279,6 +283,9 @@ async def visitor_message(
         raise Conflict("This chat has ended; start a new one.")
     if not isinstance(text, str):
         raise InvalidInput("text must be a string.", field="text")
+    customer = await act.session.get(Customer, conversation.customer_id)
+    if customer is not None:  # blocked while the chat was open
+        abuse_queries.refuse_blocked(customer, act.now)
     message, _ = await conversations.add_message(
         act,
         conversation,
