@@ -1,0 +1,379 @@
+"""Abusive customers through the API (SCENARIOS A2, A4): boundary warnings, ending the chat
+after the limit, blocking and unblocking, a blocked customer's mail parked, asking a
+supervisor to join. Every step is in the audit log; refused steps change nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from balie.act import utcnow
+from balie.store.database import Database
+from balie.store.tables import AbuseWarning, Alert, AuditEvent, Customer, OutboxMail
+from balie.store.tables import Conversation as ConversationRow
+from tests.conftest import MakeAgent, Person, new_conversation, snapshot
+from tests.email_fixtures import (
+    Receiver,
+    conversations,
+    deliver,
+    email_inbox,
+    messages,
+    receiver,
+)
+from tests.mail_support import mail
+
+__all__ = ["email_inbox", "receiver"]  # fixtures used by name
+
+API = "/api/v1"
+ABUSE = "Jullie zijn een stelletje oplichters, kankerlijers!!"
+CALM = "Mijn wasmachine lekt sinds gisteren, wat nu?"
+
+
+async def _open(person: Person, text: str = ABUSE, **over: Any) -> dict[str, Any]:
+    body = new_conversation(**{"message": {"text": text}, "language": "nl", **over})
+    answer = await person.client.post(f"{API}/conversations", json=body)
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())
+
+
+async def _audit(db: Database, action: str) -> list[AuditEvent]:
+    async with db.reading() as session:
+        return list(
+            await session.scalars(
+                select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)
+            )
+        )
+
+
+async def _alerts(db: Database, kind: str) -> list[Alert]:
+    async with db.reading() as session:
+        return list(await session.scalars(select(Alert).where(Alert.kind == kind)))
+
+
+async def _customer(db: Database, customer_id: int) -> Customer:
+    async with db.reading() as session:
+        customer = await session.get(Customer, customer_id)
+    assert customer is not None
+    return customer
+
+
+async def _warn(person: Person, conversation_id: int, **body: Any) -> dict[str, Any]:
+    answer = await person.client.post(
+        f"{API}/conversations/{conversation_id}/boundary", json=body or None
+    )
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())
+
+
+async def test_the_boundary_message_goes_to_the_customer_and_counts_as_a_warning(
+    db: Database, agent: Person
+) -> None:
+    conversation = await _open(agent)
+    state = await _warn(agent, conversation["id"])
+    assert (state["warnings"], state["limit"], state["warnings_to_go"]) == (1, 2, 1)
+    assert state["may_end"] is False
+    sent = (await agent.client.get(f"{API}/conversations/{conversation['id']}/messages")).json()
+    last = sent[-1]
+    # A public reply in the conversation's language, by the agent: the customer sees it.
+    assert last["text"].startswith("Ik wil u graag helpen")
+    assert (last["author_kind"], last["internal"]) == ("agent", False)
+    [warning] = await _audit(db, "abuse.warning")
+    assert warning.target == f"conversation:{conversation['id']}"
+    assert warning.actor == f"agent:{agent.id}"
+    assert warning.after is not None and warning.after["message_id"] == last["id"]
+    async with db.reading() as session:
+        [row] = list(await session.scalars(select(AbuseWarning)))
+    assert (row.agent_id, row.customer_id) == (agent.id, conversation["customer_id"])
+
+
+async def test_an_english_conversation_gets_the_english_boundary_and_own_text_is_kept(
+    agent: Person,
+) -> None:
+    english = await _open(agent, "You are a bunch of scammers, you fucking idiots!!", language="en")
+    await _warn(agent, english["id"])
+    await _warn(agent, english["id"], text="Let us keep this polite, please; I am on it.")
+    sent = (await agent.client.get(f"{API}/conversations/{english['id']}/messages")).json()
+    assert [m["text"] for m in sent[-2:]] == [
+        "I want to help you, and I can do that best if we keep this respectful.",
+        "Let us keep this polite, please; I am on it.",
+    ]
+
+
+async def test_no_boundary_message_for_a_calm_customer(db: Database, agent: Person) -> None:
+    calm = await _open(agent, CALM)
+    before = await snapshot(db)
+    answer = await agent.client.post(f"{API}/conversations/{calm['id']}/boundary")
+    assert answer.status_code == 409
+    assert "not" in answer.json()["detail"] and "abusive" in answer.json()["detail"]
+    assert await snapshot(db) == before
+
+
+async def test_ending_the_chat_needs_the_warnings_first_then_resolves_and_tells_a_lead(
+    db: Database, agent: Person, supervisor: Person
+) -> None:
+    conversation = await _open(agent)
+    cid = conversation["id"]
+    before = await snapshot(db)
+    early = await agent.client.post(f"{API}/conversations/{cid}/end", json={"reason": "Scheldt"})
+    assert early.status_code == 409
+    assert "0 of 2" in early.json()["detail"] and "2 more" in early.json()["detail"]
+    assert await snapshot(db) == before
+
+    await _warn(agent, cid)
+    still = await agent.client.post(f"{API}/conversations/{cid}/end", json={"reason": "Scheldt"})
+    assert still.status_code == 409 and "1 more" in still.json()["detail"]
+    await _warn(agent, cid)
+
+    ended = await agent.client.post(
+        f"{API}/conversations/{cid}/end", json={"reason": "Blijft schelden"}
+    )
+    assert ended.status_code == 200, ended.text
+    assert ended.json()["may_end"] is False  # it has ended
+    shown = (await agent.client.get(f"{API}/conversations/{cid}")).json()
+    assert shown["status"] == "resolved"
+    sent = (await agent.client.get(f"{API}/conversations/{cid}/messages")).json()
+    assert sent[-1]["text"].startswith("Omdat het gesprek niet respectvol bleef")
+    [entry] = await _audit(db, "abuse.end_chat")
+    assert entry.target == f"conversation:{cid}"
+    assert entry.after == {
+        "reason": "Blijft schelden",
+        "warnings": 2,
+        "customer_id": shown["customer_id"],
+    }
+    # The supervisor sees it among their alerts.
+    alerts = (await supervisor.client.get(f"{API}/alerts")).json()
+    assert [a["kind"] for a in alerts] == ["abuse_end"]
+    assert alerts[0]["conversation_id"] == cid and "Blijft schelden" in alerts[0]["text"]
+
+    again = await agent.client.post(f"{API}/conversations/{cid}/end", json={"reason": "Nog eens"})
+    assert again.status_code == 409
+
+
+async def test_bad_input_to_end_and_boundary_changes_nothing(db: Database, agent: Person) -> None:
+    cid = (await _open(agent))["id"]
+    before = await snapshot(db)
+    for path, body in (
+        ("end", {}),
+        ("end", {"reason": "  "}),
+        ("end", {"reason": "x" * 501}),
+        ("end", {"reason": "ok", "extra": 1}),
+        ("boundary", {"text": 5}),
+        ("boundary", {"txt": "hi"}),
+    ):
+        answer = await agent.client.post(f"{API}/conversations/{cid}/{path}", json=body)
+        assert answer.status_code == 422, (path, body, answer.text)
+        assert answer.headers["content-type"] == "application/problem+json"
+    missing = await agent.client.post(f"{API}/conversations/999999/boundary")
+    assert missing.status_code == 404
+    assert await snapshot(db) == before
+
+
+async def test_an_insulting_boundary_text_is_stopped_by_the_coach(
+    db: Database, agent: Person
+) -> None:
+    cid = (await _open(agent))["id"]
+    before = await snapshot(db)
+    answer = await agent.client.post(
+        f"{API}/conversations/{cid}/boundary", json={"text": "Hou je mond, idioot."}
+    )
+    assert answer.status_code == 422
+    assert await snapshot(db) == before  # no message and no warning
+
+
+async def test_an_agent_blocks_after_the_limit_and_a_supervisor_lifts_it(
+    db: Database, agent: Person, supervisor: Person
+) -> None:
+    conversation = await _open(agent)
+    cid, customer_id = conversation["id"], conversation["customer_id"]
+    block = {"days": 7, "reason": "Bleef schelden na twee waarschuwingen"}
+    before = await snapshot(db)
+    refused = await agent.client.post(f"{API}/customers/{customer_id}/block", json=block)
+    assert refused.status_code == 403 and "2 boundary warnings" in refused.json()["detail"]
+    assert await snapshot(db) == before
+
+    await _warn(agent, cid)
+    await _warn(agent, cid)
+    started = utcnow()
+    blocked = await agent.client.post(f"{API}/customers/{customer_id}/block", json=block)
+    assert blocked.status_code == 200, blocked.text
+    until = dt.datetime.fromisoformat(blocked.json()["blocked_until"])
+    assert started + dt.timedelta(days=7) <= until <= utcnow() + dt.timedelta(days=7)
+    customer = await _customer(db, customer_id)
+    assert customer.blocked_reason == block["reason"]
+    targets = [e.target for e in await _audit(db, "customer.block")]
+    assert targets == [f"customer:{customer_id}", f"conversation:{cid}"]
+    [alert] = await _alerts(db, "customer_blocked")
+    assert alert.agent_id is None and alert.conversation_id == cid
+    assert alert.data["days"] == 7
+    state = (await agent.client.get(f"{API}/conversations/{cid}/safety")).json()
+    assert state["customer"]["blocked"] is True
+
+    # An agent cannot lift it; a supervisor can, once.
+    assert (await agent.client.delete(f"{API}/customers/{customer_id}/block")).status_code == 403
+    lifted = await supervisor.client.delete(f"{API}/customers/{customer_id}/block")
+    assert lifted.status_code == 200 and lifted.json()["blocked_until"] is None
+    [unblock] = await _audit(db, "customer.unblock")
+    assert unblock.actor == f"agent:{supervisor.id}" and unblock.after is not None
+    assert unblock.after["blocked_until"] is None
+    assert (await _customer(db, customer_id)).blocked_until is None
+    again = await supervisor.client.delete(f"{API}/customers/{customer_id}/block")
+    assert again.status_code == 409
+
+
+async def test_a_supervisor_may_block_at_once_and_bad_periods_are_refused(
+    db: Database, agent: Person, supervisor: Person
+) -> None:
+    customer_id = (await _open(agent, CALM))["customer_id"]
+    before = await snapshot(db)
+    for body in (
+        {"days": 0, "reason": "x"},
+        {"days": 366, "reason": "x"},
+        {"days": "week", "reason": "x"},
+        {"days": 7, "reason": ""},
+        {"days": 7},
+        {"days": 7, "reason": "x", "conversation_id": 0},
+    ):
+        answer = await supervisor.client.post(f"{API}/customers/{customer_id}/block", json=body)
+        assert answer.status_code == 422, (body, answer.text)
+    unknown = await supervisor.client.post(
+        f"{API}/customers/999999/block", json={"days": 1, "reason": "x"}
+    )
+    assert unknown.status_code == 404
+    assert await snapshot(db) == before
+    ok = await supervisor.client.post(
+        f"{API}/customers/{customer_id}/block", json={"days": 365, "reason": "Bedreiging"}
+    )
+    assert ok.status_code == 200
+    assert (await _customer(db, customer_id)).blocked_reason == "Bedreiging"
+
+
+async def test_a_blocked_customers_mail_is_kept_but_snoozed_until_the_block_ends(
+    db: Database, receiver: Receiver, make_agent: MakeAgent
+) -> None:
+    lead = await make_agent("supervisor")
+    await deliver(receiver.port, mail(text=CALM, message_id="<first@example.nl>"))
+    [first] = await conversations(db)
+    blocked = await lead.client.post(
+        f"{API}/customers/{first.customer_id}/block", json={"days": 30, "reason": "Dreigde"}
+    )
+    assert blocked.status_code == 200
+    until = dt.datetime.fromisoformat(blocked.json()["blocked_until"])
+
+    await deliver(receiver.port, mail(subject="Nog iets", text="Ik wil mijn geld terug."))
+    newest = (await conversations(db))[-1]
+    assert newest.id != first.id and newest.customer_id == first.customer_id
+    [kept] = await messages(db, newest.id)
+    assert kept.text.startswith("Ik wil mijn geld terug")  # stored: nothing is lost
+    assert newest.status == "snoozed" and newest.snoozed_until == until
+    tags = (await lead.client.get(f"{API}/conversations/{newest.id}")).json()["tags"]
+    assert "blocked" in tags
+    [parked] = await _audit(db, "abuse.blocked_message")
+    assert parked.target == f"conversation:{newest.id}"
+
+    # A reply in the old thread is kept too, and parked the same way.
+    await deliver(
+        receiver.port, mail(text="Hallo?", in_reply_to="<first@example.nl>", subject="Re: x")
+    )
+    async with db.reading() as session:
+        again = await session.get(ConversationRow, first.id)
+    assert again is not None and again.status == "snoozed"
+    assert [m.text.strip() for m in await messages(db, first.id)][-1] == "Hallo?"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="email/inbound.py acknowledges a new conversation after the workflow hooks; "
+    "the lead's one-line change there (skip when the customer is blocked) makes this pass",
+)
+async def test_a_blocked_customers_mail_is_not_acknowledged(
+    db: Database, receiver: Receiver, make_agent: MakeAgent
+) -> None:
+    lead = await make_agent("supervisor")
+    # Known from a conversation that sent no acknowledgement (one per hour would hide it).
+    customer_id = (await _open(lead, CALM))["customer_id"]
+    blocked = await lead.client.post(
+        f"{API}/customers/{customer_id}/block", json={"days": 1, "reason": "Dreigde"}
+    )
+    assert blocked.status_code == 200
+    await deliver(receiver.port, mail(sender="Sanne <sanne@example.nl>", subject="Weer"))
+    newest = (await conversations(db))[-1]
+    async with db.reading() as session:
+        acks = list(
+            await session.scalars(
+                select(OutboxMail).where(
+                    OutboxMail.conversation_id == newest.id,
+                    OutboxMail.purpose == "acknowledgement",
+                )
+            )
+        )
+    assert acks == []
+
+
+async def test_asking_a_supervisor_alerts_every_lead_and_a_join_settles_it(
+    db: Database, agent: Person, make_agent: MakeAgent
+) -> None:
+    lead = await make_agent("supervisor", name="Sofie Supervisor")
+    cid = (await _open(agent))["id"]
+    asked = await agent.client.post(
+        f"{API}/conversations/{cid}/ask-supervisor", json={"note": "Dreigt met een advocaat"}
+    )
+    assert asked.status_code == 201, asked.text
+    [alert] = (await lead.client.get(f"{API}/alerts")).json()
+    assert (alert["kind"], alert["conversation_id"]) == ("ask_supervisor", cid)
+    assert alert["data"]["note"] == "Dreigt met een advocaat"
+    timeline = (await agent.client.get(f"{API}/conversations/{cid}/messages")).json()
+    assert timeline[-1]["internal"] is True and "asked a supervisor" in timeline[-1]["text"]
+    [audited] = await _audit(db, "conversation.ask_supervisor")
+    assert audited.target == f"conversation:{cid}"
+
+    before = await snapshot(db)
+    twice = await agent.client.post(f"{API}/conversations/{cid}/ask-supervisor")
+    assert twice.status_code == 409
+    not_lead = await agent.client.post(f"{API}/conversations/{cid}/join")
+    assert not_lead.status_code == 403
+    assert await snapshot(db) == before
+
+    joined = await lead.client.post(f"{API}/conversations/{cid}/join")
+    assert joined.status_code == 200 and joined.json()["already_joined"] is False
+    [entry] = await _audit(db, "conversation.supervisor_joined")
+    assert entry.actor == f"agent:{lead.id}" and entry.after is not None
+    assert entry.after["alert_id"] == alert["id"]
+    assert (await lead.client.get(f"{API}/alerts")).json() == []  # settled
+    timeline = (await lead.client.get(f"{API}/conversations/{cid}/messages")).json()
+    assert timeline[-1]["text"] == "Supervisor Sofie Supervisor joined the conversation."
+    state = (await lead.client.get(f"{API}/conversations/{cid}/safety")).json()
+    assert state["supervisors_joined"] == [lead.id] and state["supervisor_asked"] is False
+    # Joining again records nothing new.
+    before = await snapshot(db)
+    assert (await lead.client.post(f"{API}/conversations/{cid}/join")).json()[
+        "already_joined"
+    ] is True
+    assert await snapshot(db) == before
+    # A new question may be asked once the first was answered.
+    assert (await agent.client.post(f"{API}/conversations/{cid}/ask-supervisor")).status_code == 201
+
+
+async def test_an_agent_of_another_team_cannot_reach_the_conversation(
+    db: Database, make_agent: MakeAgent
+) -> None:
+    owner = await make_agent("agent", team="Winkel")
+    stranger = await make_agent("agent", team="Elders")
+    inbox = await make_agent("admin", team="Winkel")
+    made = await inbox.client.post(
+        f"{API}/inboxes", json={"team_id": owner.team_id, "name": "Winkel mail", "channel": "email"}
+    )
+    assert made.status_code == 201, made.text
+    conversation = await _open(owner, inbox_id=made.json()["id"])
+    before = await snapshot(db)
+    for path in ("boundary", "ask-supervisor", "safety"):
+        method = stranger.client.get if path == "safety" else stranger.client.post
+        assert (await method(f"{API}/conversations/{conversation['id']}/{path}")).status_code == 404
+    block = await stranger.client.post(
+        f"{API}/customers/{conversation['customer_id']}/block",
+        json={"days": 1, "reason": "x", "conversation_id": conversation["id"]},
+    )
+    assert block.status_code == 404
+    assert await snapshot(db) == before
