@@ -230,3 +230,45 @@ class ChatCors:
             await send(message)
 
         await self.app(scope, receive, with_cors)
+
+
+# -- Callbacks requested in the widget outside business hours (SCENARIOS B5) ---------------
+
+
+@router.get(CHAT_PREFIX + "/inboxes/{key}/callback-slots")
+async def callback_slots(key: str, request: Request) -> dict[str, Any]:
+    """The half-hour slots, within business hours, a visitor may ask to be called in."""
+    from balie.callbacks import slots as callback_slots_of
+    from balie.hours import parse_hours
+
+    now = utcnow()
+    async with _db(request).reading() as session:
+        inbox = await actions.inbox_by_key(Act(session, VISITOR, now), key[:100])
+    offered = callback_slots_of.offered_slots(parse_hours(inbox.hours), now)
+    return {
+        "timezone": (inbox.hours or {}).get("timezone"),
+        "slots": [{"start": s.isoformat(), "end": e.isoformat()} for s, e in offered],
+    }
+
+
+@router.post(CHAT_PREFIX + "/inboxes/{key}/callbacks", status_code=201)
+async def request_callback(
+    key: str, request: Request, body: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    """A visitor asks to be called in one of the offered slots: the conversation (their
+    open chat, or a new one) and the callback are stored together, or nothing is."""
+    from balie.callbacks import actions as callback_actions
+
+    async with _db(request).writing() as session:
+        act = Act(session, VISITOR, utcnow())
+        inbox = await actions.inbox_by_key(act, key[:100])
+        visitor = _visitor(request, inbox.id)
+        await _throttle(_limits(request).starts_per_visitor, visitor.key, "requests")
+        callback = await callback_actions.request_from_widget(act, inbox, visitor, body)
+        return {
+            "callback_id": callback.id,
+            "conversation_id": callback.conversation_id,
+            "phone": callback.phone,
+            "slot_start": callback.slot_start.isoformat(),
+            "slot_end": callback.slot_end.isoformat(),
+        }
