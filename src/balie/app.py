@@ -25,6 +25,7 @@ from balie.api.chat import router as chat_router
 from balie.api.coach import router as coach_router
 from balie.api.conversations import router as conversations_router
 from balie.api.customers import router as customers_router
+from balie.api.followups import router as followups_router
 from balie.api.goodwill import router as goodwill_router
 from balie.api.inboxes import router as inboxes_router
 from balie.api.incidents import router as incidents_router
@@ -44,6 +45,7 @@ from balie.events.redis_bus import RedisBus
 from balie.live import feed
 from balie.live.hub import Hub
 from balie.observability import Metrics, RequestContext, configure_logging
+from balie.repeats.actions import configure as configure_repeats
 from balie.security import BodyLimit, SecurityHeaders
 from balie.settings import Settings
 from balie.store.database import Database
@@ -99,6 +101,7 @@ def _balie_problem(request: Request, exc: Exception) -> JSONResponse:
 
 def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     configure_logging(settings.log_level, settings.log_json)
+    configure_repeats(settings.repeat_count, settings.repeat_window_days)
     database = db or Database(settings.effective_database_url)
     metrics = Metrics()
 
@@ -170,6 +173,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.include_router(surveys_router)
     app.include_router(incidents_router)
     app.include_router(reports_router)
+    app.include_router(followups_router)
     app.include_router(coach_router)
     app.include_router(customers_router)
     app.include_router(orders_router)

@@ -168,6 +168,10 @@ async def record_promises(
             f"conversation:{conversation.id}",
             after={"promises": [{"text": r.text, "due_at": r.due_at} for r in rows]},
         )
+        # Each one with a due time becomes a follow-up: reminded, and reported if unkept.
+        from balie.promises import actions as promise_actions
+
+        await promise_actions.track(act, rows)
     return rows
 
 

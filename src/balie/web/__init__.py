@@ -13,6 +13,7 @@ from balie.web import (
     coach,
     conversation,
     customer,
+    followups,
     goodwill,
     inbox,
     incidents,
@@ -52,6 +53,7 @@ def create_router(settings: Settings) -> APIRouter:
         macros.router,
         reports.router,
         surveys.router,
+        followups.router,
     ):
         router.include_router(pages, dependencies=[Depends(ui.attach)])
     return router

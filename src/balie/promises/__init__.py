@@ -1,0 +1,1 @@
+"""Promises as follow-ups (C4)."""
