@@ -76,6 +76,8 @@ async def inbox(
             "names": await directory.agent_names(act.session),
             "colleagues": await directory.colleagues(act.session),
             "teams": await directory.teams(act.session),
+            # Rows show the nearest SLA due time, or that it has passed, as of this read.
+            "now": act.now,
             # Texts the coach blocked that an agent asks to send anyway: a supervisor's call.
             "override_requests": (
                 await coach.pending_requests(act.session)
