@@ -1,0 +1,610 @@
+"""The figures of every report over one period, filtered by inbox and agent.
+
+Counts and sums are aggregated in SQL. Medians and percentiles are not portable SQL
+(SQLite has none), so the two timestamps of each item are read in one query and the
+durations worked out here; days are bucketed here too, in the agents' time zone.
+
+The agent filter means the conversation's owner for figures about conversations, and the
+agent who acted for figures about an agent's own acts (goodwill, hand-overs, coach flags
+and overrides, abuse warnings, blocks).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections import Counter, defaultdict
+from typing import Any
+
+from sqlalchemy import ColumnElement, String, cast, exists, func, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from balie.errors import InvalidInput
+from balie.reports.period import Filters, local_day
+from balie.reports.stats import summary
+from balie.store.tables import (
+    AbuseWarning,
+    Agent,
+    AuditEvent,
+    CoachOverride,
+    Conversation,
+    GoodwillAction,
+    Handover,
+    Inbox,
+    MandateLimit,
+    Message,
+    Product,
+    SlaBreach,
+    Survey,
+)
+
+REPORTS = (
+    "first_response",
+    "next_response",
+    "breaches",
+    "resolution",
+    "satisfaction",
+    "goodwill",
+    "repeats",
+    "abuse",
+    "handovers",
+    "coach",
+)
+BREACH_TARGETS = ("first_response", "next_response", "resolution")
+SPENT = ("granted", "approved")
+# The answers to "how could we have prevented this" listed at most: the newest ones.
+MAX_ANSWERS = 200
+
+
+async def check_filters(session: AsyncSession, f: Filters) -> None:
+    """An inbox or agent that does not exist is a mistake in the filter, not an empty
+    report: 422 naming the field."""
+    if f.inbox_id is not None and await session.get(Inbox, f.inbox_id) is None:
+        raise InvalidInput(f"Inbox {f.inbox_id} does not exist.", field="inbox_id")
+    if f.agent_id is not None and await session.get(Agent, f.agent_id) is None:
+        raise InvalidInput(f"Agent {f.agent_id} does not exist.", field="agent_id")
+
+
+def _scope(f: Filters) -> list[ColumnElement[bool]]:
+    """The filters on a conversation (joined or selected)."""
+    out: list[ColumnElement[bool]] = []
+    if f.inbox_id is not None:
+        out.append(Conversation.inbox_id == f.inbox_id)
+    if f.agent_id is not None:
+        out.append(Conversation.owner_id == f.agent_id)
+    return out
+
+
+def _inbox_only(f: Filters) -> list[ColumnElement[bool]]:
+    return [Conversation.inbox_id == f.inbox_id] if f.inbox_id is not None else []
+
+
+def _seconds(start: dt.datetime, end: dt.datetime) -> float:
+    return max(0.0, (end - start).total_seconds())
+
+
+def _by_day(f: Filters, items: list[tuple[dt.date, float]]) -> list[dict[str, Any]]:
+    per_day: dict[dt.date, list[float]] = defaultdict(list)
+    for day, seconds in items:
+        per_day[day].append(seconds)
+    return [{"day": d.isoformat(), **summary(per_day.get(d, []))} for d in f.days]
+
+
+async def first_response(session: AsyncSession, f: Filters) -> dict[str, Any]:
+    """Conversations opened in the period: from the first message to the first public
+    reply. The SLA clock keeps ``first_response_at``; conversations from before it ran
+    fall back to their first public agent message."""
+    first_reply = (
+        select(func.min(Message.created_at))
+        .where(
+            Message.conversation_id == Conversation.id,
+            Message.author_kind == "agent",
+            Message.internal.is_(False),
+        )
+        .scalar_subquery()
+    )
+    rows = (
+        await session.execute(
+            select(
+                Conversation.created_at,
+                func.coalesce(Conversation.first_response_at, first_reply),
+            ).where(Conversation.created_at >= f.start, Conversation.created_at < f.end, *_scope(f))
+        )
+    ).all()
+    answered = [(local_day(c), _seconds(c, r)) for c, r in rows if r is not None]
+    return {
+        "conversations": len(rows),
+        "unanswered": len(rows) - len(answered),
+        **summary([s for _, s in answered]),
+        "days": _by_day(f, answered),
+    }
+
+
+async def next_response(session: AsyncSession, f: Filters) -> dict[str, Any]:
+    """Each time the customer wrote again after a reply: from their first message of that
+    turn to the next public agent reply. Turns that started in the period count."""
+    written = (
+        select(Message.conversation_id)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(
+            Message.author_kind == "customer",
+            Message.created_at >= f.start,
+            Message.created_at < f.end,
+            *_scope(f),
+        )
+        .distinct()
+    )
+    rows = (
+        await session.execute(
+            select(Message.conversation_id, Message.author_kind, Message.created_at)
+            .where(
+                Message.conversation_id.in_(written),
+                Message.internal.is_(False),
+                Message.author_kind.in_(("customer", "agent")),
+            )
+            .order_by(Message.conversation_id, Message.seq)
+        )
+    ).all()
+    items: list[tuple[dt.date, float]] = []
+    waiting = 0
+    conversation, replied, since = None, False, None
+    for conversation_id, kind, at in rows:
+        if conversation_id != conversation:
+            # The previous conversation's last turn, if unanswered, is still waiting.
+            waiting += since is not None and f.start <= since < f.end
+            conversation, replied, since = conversation_id, False, None
+        if kind == "customer":
+            if replied and since is None:
+                since = at
+        else:
+            if since is not None and f.start <= since < f.end:
+                items.append((local_day(since), _seconds(since, at)))
+            replied, since = True, None
+    waiting += since is not None and f.start <= since < f.end
+    return {**summary([s for _, s in items]), "waiting": waiting, "days": _by_day(f, items)}
+
+
+async def breaches(session: AsyncSession, f: Filters) -> dict[str, Any]:
+    """SLA targets that passed unanswered, by when they were breached."""
+    conditions = [SlaBreach.breached_at >= f.start, SlaBreach.breached_at < f.end]
+    if f.inbox_id is not None:
+        conditions.append(SlaBreach.inbox_id == f.inbox_id)
+    if f.agent_id is not None:
+        conditions.append(SlaBreach.owner_id == f.agent_id)
+    rows = (
+        await session.execute(select(SlaBreach.target, SlaBreach.breached_at).where(*conditions))
+    ).all()
+    per_day: dict[dt.date, Counter[str]] = defaultdict(Counter)
+    for target, at in rows:
+        per_day[local_day(at)][target] += 1
+    totals = Counter(target for target, _ in rows)
+    targets = [*BREACH_TARGETS, *sorted(set(totals) - set(BREACH_TARGETS))]
+    return {
+        "total": len(rows),
+        "by_target": {t: totals.get(t, 0) for t in targets},
+        "days": [
+            {
+                "day": d.isoformat(),
+                **{t: per_day[d].get(t, 0) for t in targets},
+                "total": per_day[d].total(),
+            }
+            for d in f.days
+        ],
+    }
+
+
+async def resolution(session: AsyncSession, f: Filters) -> dict[str, Any]:
+    """Conversations resolved in the period (and not reopened since): from the first
+    message to resolution."""
+    rows = (
+        await session.execute(
+            select(Conversation.created_at, Conversation.resolved_at).where(
+                Conversation.resolved_at >= f.start,
+                Conversation.resolved_at < f.end,
+                *_scope(f),
+            )
+        )
+    ).all()
+    items = [(local_day(r), _seconds(c, r)) for c, r in rows if r is not None]
+    return {**summary([s for _, s in items]), "days": _by_day(f, items)}
+
+
+async def satisfaction(session: AsyncSession, f: Filters) -> dict[str, Any]:
+    """Surveys sent in the period: the scores, how many answered, and what customers said
+    could have prevented their question."""
+    sent_in = [
+        Survey.sent_at >= f.start,
+        Survey.sent_at < f.end,
+        *_scope(f),
+    ]
+    base = select(Survey).join(Conversation, Conversation.id == Survey.conversation_id)
+    sent = await session.scalar(select(func.count()).select_from(base.where(*sent_in).subquery()))
+    scores = dict(
+        (
+            await session.execute(
+                select(Survey.score, func.count())
+                .join(Conversation, Conversation.id == Survey.conversation_id)
+                .where(*sent_in, Survey.score.is_not(None))
+                .group_by(Survey.score)
+            )
+        ).all()
+    )
+    answered = sum(scores.values())
+    distribution = {str(n): int(scores.get(n, 0)) for n in range(1, 6)}
+    total = sum(int(score) * count for score, count in scores.items() if score is not None)
+    answers = [
+        {
+            "conversation_id": c,
+            "score": score,
+            "answered_at": at.isoformat() if at else None,
+            "prevention": text or None,
+        }
+        for c, score, text, at in (
+            await session.execute(
+                select(Survey.conversation_id, Survey.score, Survey.prevention, Survey.answered_at)
+                .join(Conversation, Conversation.id == Survey.conversation_id)
+                .where(*sent_in, Survey.score.is_not(None))
+                .order_by(Survey.answered_at.desc(), Survey.id.desc())
+            )
+        ).all()
+    ]
+    return {
+        "sent": int(sent or 0),
+        "answered": answered,
+        "answer_rate": answered / sent if sent else None,
+        "average": round(total / answered, 2) if answered else None,
+        "distribution": distribution,
+        # Every answered survey, newest first; those with words in "prevention".
+        "answers": answers,
+        "prevention": [a for a in answers if a["prevention"]][:MAX_ANSWERS],
+    }
+
+
+def _default_limits() -> dict[tuple[str, str], int]:
+    """The role defaults of the goodwill room's policy, when it has them; otherwise no
+    limit is shown for what has no MandateLimit row."""
+    try:
+        mandate = importlib.import_module("balie.policy.mandate")
+    except ImportError:
+        return {}
+    defaults = getattr(mandate, "DEFAULT_LIMITS", None)
+    out: dict[tuple[str, str], int] = {}
+    if isinstance(defaults, dict):
+        for key, value in defaults.items():
+            month = getattr(value, "per_month_cents", value)
+            if isinstance(key, tuple) and len(key) == 2 and isinstance(month, int):
+                out[(str(key[0]), str(key[1]))] = month
+    return out
+
+
+async def goodwill(session: AsyncSession, f: Filters) -> dict[str, Any]:
+    """Goodwill granted (or approved) in the period per agent and kind, per calendar
+    month against the monthly mandate of the agent's role."""
+    conditions = [
+        GoodwillAction.status.in_(SPENT),
+        GoodwillAction.created_at >= f.start,
+        GoodwillAction.created_at < f.end,
+        *_inbox_only(f),
+    ]
+    if f.agent_id is not None:
+        conditions.append(GoodwillAction.agent_id == f.agent_id)
+    rows = (
+        await session.execute(
+            select(
+                GoodwillAction.agent_id,
+                Agent.name,
+                Agent.role,
+                GoodwillAction.kind,
+                GoodwillAction.currency,
+                GoodwillAction.amount_cents,
+                GoodwillAction.created_at,
+            )
+            .join(Conversation, Conversation.id == GoodwillAction.conversation_id)
+            .outerjoin(Agent, Agent.id == GoodwillAction.agent_id)
+            .where(*conditions)
+        )
+    ).all()
+    limits = _default_limits()
+    for role, kind, per_month in (
+        await session.execute(
+            select(MandateLimit.role, MandateLimit.kind, MandateLimit.per_month_cents)
+        )
+    ).all():
+        limits[(role, kind)] = per_month
+    spent: Counter[tuple[int | None, str, str, str, str, str]] = Counter()
+    per_agent: Counter[tuple[int | None, str, str]] = Counter()
+    for agent_id, name, role, kind, currency, cents, at in rows:
+        month = local_day(at).strftime("%Y-%m")
+        spent[(agent_id, name or "", role or "", kind, month, currency)] += cents
+        per_agent[(agent_id, name or "", currency)] += cents
+    lines = []
+    for (agent_id, name, role, kind, month, currency), cents in sorted(
+        spent.items(), key=lambda item: (item[0][1], item[0][0] or 0, item[0][3], item[0][4])
+    ):
+        limit = limits.get((role, kind))
+        lines.append(
+            {
+                "agent_id": agent_id,
+                "agent": name,
+                "role": role,
+                "kind": kind,
+                "month": month,
+                "currency": currency,
+                "spent_cents": cents,
+                "limit_cents": limit,
+                "over_limit": limit is not None and cents > limit,
+            }
+        )
+    return {
+        "total_cents": sum(per_agent.values()),
+        "agents": [
+            {"agent_id": a, "agent": n, "currency": c, "spent_cents": cents}
+            for (a, n, c), cents in sorted(per_agent.items(), key=lambda i: (-i[1], i[0][1]))
+        ],
+        "lines": lines,
+    }
+
+
+async def repeats(session: AsyncSession, f: Filters) -> dict[str, Any]:
+    """Conversations opened in the period that were the same customer about the same
+    product or order again, and the products they were about most."""
+    opened = [Conversation.created_at >= f.start, Conversation.created_at < f.end, *_scope(f)]
+    total, repeated = (
+        await session.execute(
+            select(
+                func.count(),
+                func.count().filter(Conversation.repeat.is_(True)),
+            ).where(*opened)
+        )
+    ).one()
+    products = (
+        await session.execute(
+            select(Conversation.product_id, Product.name, func.count().label("n"))
+            .outerjoin(Product, Product.id == Conversation.product_id)
+            .where(*opened, Conversation.repeat.is_(True))
+            .group_by(Conversation.product_id, Product.name)
+            .order_by(func.count().desc(), Product.name)
+            .limit(10)
+        )
+    ).all()
+    return {
+        "conversations": int(total),
+        "repeats": int(repeated),
+        "share": repeated / total if total else None,
+        "top_products": [
+            {"product_id": p, "product": name, "repeats": int(n)} for p, name, n in products
+        ],
+    }
+
+
+async def abuse(session: AsyncSession, f: Filters) -> dict[str, Any]:
+    """Abusive conversations opened, boundary warnings sent and customers blocked in the
+    period. Blocks are found in the audit log ("customer.block"); with an inbox filter,
+    those of customers with a conversation in that inbox."""
+    conversations = [
+        d
+        for (d,) in (
+            await session.execute(
+                select(Conversation.created_at).where(
+                    Conversation.created_at >= f.start,
+                    Conversation.created_at < f.end,
+                    Conversation.abusive.is_(True),
+                    *_scope(f),
+                )
+            )
+        ).all()
+    ]
+    warning_filter = [
+        AbuseWarning.created_at >= f.start,
+        AbuseWarning.created_at < f.end,
+        *_inbox_only(f),
+    ]
+    if f.agent_id is not None:
+        warning_filter.append(AbuseWarning.agent_id == f.agent_id)
+    warnings = [
+        d
+        for (d,) in (
+            await session.execute(
+                select(AbuseWarning.created_at)
+                .join(Conversation, Conversation.id == AbuseWarning.conversation_id)
+                .where(*warning_filter)
+            )
+        ).all()
+    ]
+    block_filter = [
+        AuditEvent.action == "customer.block",
+        # The action also records the block on the conversation it came from: count the
+        # customer's record only, once per block.
+        AuditEvent.target.like("customer:%"),
+        AuditEvent.at >= f.start,
+        AuditEvent.at < f.end,
+    ]
+    if f.agent_id is not None:
+        block_filter.append(AuditEvent.actor == f"agent:{f.agent_id}")
+    if f.inbox_id is not None:
+        customers = select(
+            literal("customer:", String) + cast(Conversation.customer_id, String)
+        ).where(Conversation.inbox_id == f.inbox_id)
+        block_filter.append(AuditEvent.target.in_(customers))
+    blocks = [
+        d for (d,) in (await session.execute(select(AuditEvent.at).where(*block_filter))).all()
+    ]
+    counted = {
+        "abusive_conversations": Counter(local_day(d) for d in conversations),
+        "warnings": Counter(local_day(d) for d in warnings),
+        "blocks": Counter(local_day(d) for d in blocks),
+    }
+    return {
+        "abusive_conversations": len(conversations),
+        "warnings": len(warnings),
+        "blocks": len(blocks),
+        "days": [
+            {"day": d.isoformat(), **{k: c.get(d, 0) for k, c in counted.items()}} for d in f.days
+        ],
+    }
+
+
+async def handovers(session: AsyncSession, f: Filters) -> dict[str, Any]:
+    """Hand-overs requested in the period, and those passed on without action (D6): the
+    handing-over agent had sent no public reply in the conversation before asking.
+    Declined and cancelled ones were not passed on, so only accepted or still pending
+    ones count as passed on."""
+    giver, taker = aliased(Agent), aliased(Agent)
+    acted = exists().where(
+        Message.conversation_id == Handover.conversation_id,
+        Message.author_agent_id == Handover.from_agent_id,
+        Message.author_kind == "agent",
+        Message.internal.is_(False),
+        Message.created_at <= Handover.created_at,
+    )
+    conditions = [
+        Handover.created_at >= f.start,
+        Handover.created_at < f.end,
+        Handover.from_agent_id.is_not(None),
+        *_inbox_only(f),
+    ]
+    if f.agent_id is not None:
+        conditions.append(Handover.from_agent_id == f.agent_id)
+    rows = (
+        await session.execute(
+            select(
+                Handover.id,
+                Handover.conversation_id,
+                Handover.from_agent_id,
+                giver.name,
+                Handover.to_agent_id,
+                taker.name,
+                Handover.status,
+                Handover.created_at,
+                acted,
+            )
+            .join(Conversation, Conversation.id == Handover.conversation_id)
+            .join(giver, giver.id == Handover.from_agent_id)
+            .join(taker, taker.id == Handover.to_agent_id)
+            .where(*conditions)
+            .order_by(Handover.created_at, Handover.id)
+        )
+    ).all()
+    items = [
+        {
+            "handover_id": h,
+            "conversation_id": c,
+            "from_agent_id": fa,
+            "from_agent": fn,
+            "to_agent_id": ta,
+            "to_agent": tn,
+            "status": status,
+            "requested_at": at.isoformat(),
+            "without_action": not did_act and status in ("accepted", "pending"),
+        }
+        for h, c, fa, fn, ta, tn, status, at, did_act in rows
+    ]
+    per_agent: dict[Any, dict[str, Any]] = {}
+    for item in items:
+        line = per_agent.setdefault(
+            item["from_agent_id"],
+            {
+                "agent_id": item["from_agent_id"],
+                "agent": item["from_agent"],
+                "requested": 0,
+                "without_action": 0,
+            },
+        )
+        line["requested"] += 1
+        line["without_action"] += item["without_action"]
+    return {
+        "requested": len(items),
+        "without_action": sum(1 for i in items if i["without_action"]),
+        "agents": sorted(per_agent.values(), key=lambda a: (-a["without_action"], a["agent"])),
+        "handovers": items,
+    }
+
+
+async def coach(session: AsyncSession, f: Filters) -> dict[str, Any]:
+    """The coach's flags on agents' texts written in the period, by kind, and the
+    requests to send a blocked text anyway, by how they stand."""
+    message_filter = [
+        Message.author_kind == "agent",
+        Message.coaching.is_not(None),
+        Message.created_at >= f.start,
+        Message.created_at < f.end,
+        *_inbox_only(f),
+    ]
+    if f.agent_id is not None:
+        message_filter.append(Message.author_agent_id == f.agent_id)
+    flags: Counter[str] = Counter()
+    flagged = overridden = 0
+    # Only the verdicts are read; flag kinds live in JSON, counted here on both backends.
+    for (record,) in (
+        await session.execute(
+            select(Message.coaching)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(*message_filter)
+        )
+    ).all():
+        kinds = [
+            str(flag.get("kind"))
+            for flag in (record or {}).get("flags", [])
+            if isinstance(flag, dict) and flag.get("kind")
+        ]
+        flags.update(kinds)
+        flagged += bool(kinds)
+        overridden += "override" in (record or {})
+    override_filter = [
+        CoachOverride.created_at >= f.start,
+        CoachOverride.created_at < f.end,
+        *_inbox_only(f),
+    ]
+    if f.agent_id is not None:
+        override_filter.append(CoachOverride.agent_id == f.agent_id)
+    statuses = dict(
+        (
+            await session.execute(
+                select(CoachOverride.status, func.count())
+                .join(Conversation, Conversation.id == CoachOverride.conversation_id)
+                .where(*override_filter)
+                .group_by(CoachOverride.status)
+            )
+        ).all()
+    )
+    return {
+        "flagged_messages": flagged,
+        "sent_with_override": overridden,
+        "flags": dict(sorted(flags.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "overrides": {
+            s: int(statuses.get(s, 0))
+            for s in [
+                "pending",
+                "approved",
+                "declined",
+                "used",
+                *sorted(set(statuses) - {"pending", "approved", "declined", "used"}),
+            ]
+        },
+    }
+
+
+QUERIES = {
+    "first_response": first_response,
+    "next_response": next_response,
+    "breaches": breaches,
+    "resolution": resolution,
+    "satisfaction": satisfaction,
+    "goodwill": goodwill,
+    "repeats": repeats,
+    "abuse": abuse,
+    "handovers": handovers,
+    "coach": coach,
+}
+
+
+async def report(
+    session: AsyncSession, f: Filters, names: tuple[str, ...] = REPORTS
+) -> dict[str, Any]:
+    """The named reports' figures (all by default), with the period they cover."""
+    await check_filters(session, f)
+    out: dict[str, Any] = {"period": f.as_json()}
+    for name in names:
+        out[name] = await QUERIES[name](session, f)
+    return out
