@@ -1,16 +1,119 @@
-"""The inbox's safety fragments (owned by the safety room; filled in there)."""
+"""The conversation's safety panel (SCENARIOS A2, A4): warnings given and what may follow,
+with the boundary message, ending the chat, blocking, and asking a supervisor to join.
+
+Each button is a form post through the abuse actions, then back to the conversation; a
+refused step shows the reason on the error page and changes nothing.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from balie.abuse import actions, queries
+from balie.agents.roles import at_least
+from balie.api.abuse import warnings_limit
+from balie.conversations import actions as conversation_actions
+from balie.errors import InvalidInput
 from balie.ids import IdPath
-from balie.web.pages import SignedIn
+from balie.policy import abuse as policy
+from balie.web import directory
+from balie.web.pages import PageRoute, SignedIn, checked_form, field, redirect, render
 
-router = APIRouter()
+router = APIRouter(route_class=PageRoute)
 
 
 @router.get("/conversations/{conversation_id}/safety")
-async def panel(conversation_id: IdPath, caller: SignedIn) -> Response:
-    return Response(status_code=204)
+async def panel(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
+    async with caller.reading() as act:
+        conversation = await conversation_actions.get_visible(act, conversation_id)
+        state = await queries.safety(
+            act.session, conversation, limit=warnings_limit(request), now=act.now
+        )
+        names = await directory.agent_names(act.session)
+    is_lead = at_least(caller.agent.role, "supervisor")
+    return render(
+        request,
+        "_safety_panel.html",
+        conversation=conversation,
+        state=state,
+        is_lead=is_lead,
+        may_block=state.may_block(is_lead),
+        joined_names=[names.get(i, "?") for i in state.joined],
+        has_joined=caller.agent.id in state.joined,
+        day_choices=policy.BLOCK_DAY_CHOICES,
+        max_days=policy.MAX_BLOCK_DAYS,
+    )
+
+
+def _back(conversation_id: int) -> Response:
+    return redirect(f"/conversations/{conversation_id}")
+
+
+@router.post("/conversations/{conversation_id}/safety/boundary")
+async def boundary(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
+    await checked_form(request)
+    async with caller.writing() as act:
+        conversation = await conversation_actions.get_visible(act, conversation_id)
+        await actions.send_boundary(act, conversation)
+    return _back(conversation_id)
+
+
+@router.post("/conversations/{conversation_id}/safety/end")
+async def end(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
+    reason = field(await checked_form(request), "reason")
+    async with caller.writing() as act:
+        conversation = await conversation_actions.get_visible(act, conversation_id)
+        await actions.end_chat(act, conversation, reason=reason, limit=warnings_limit(request))
+    return _back(conversation_id)
+
+
+def _days(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidInput("Choose for how many days.", field="days") from None
+
+
+@router.post("/conversations/{conversation_id}/safety/block")
+async def block(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
+    form = await checked_form(request)
+    days, reason = _days(field(form, "days")), field(form, "reason")
+    async with caller.writing() as act:
+        conversation = await conversation_actions.get_visible(act, conversation_id)
+        await actions.block_customer(
+            act,
+            conversation.customer_id,
+            days=days,
+            reason=reason,
+            limit=warnings_limit(request),
+            conversation_id=conversation.id,
+        )
+    return _back(conversation_id)
+
+
+@router.post("/conversations/{conversation_id}/safety/unblock")
+async def unblock(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
+    await checked_form(request)
+    async with caller.writing() as act:
+        conversation = await conversation_actions.get_visible(act, conversation_id)
+        await actions.unblock_customer(act, conversation.customer_id)
+    return _back(conversation_id)
+
+
+@router.post("/conversations/{conversation_id}/safety/ask")
+async def ask(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
+    note = field(await checked_form(request), "note")
+    async with caller.writing() as act:
+        conversation = await conversation_actions.get_visible(act, conversation_id)
+        await actions.ask_supervisor(act, conversation, note=note)
+    return _back(conversation_id)
+
+
+@router.post("/conversations/{conversation_id}/safety/join")
+async def join(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
+    await checked_form(request)
+    async with caller.writing() as act:
+        conversation = await conversation_actions.get_visible(act, conversation_id)
+        await actions.join(act, conversation)
+    return _back(conversation_id)
