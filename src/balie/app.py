@@ -50,6 +50,7 @@ from balie.security import BodyLimit, SecurityHeaders
 from balie.settings import Settings
 from balie.store.database import Database
 from balie.store.tables import Conversation
+from balie.surveys import tokens as survey_tokens
 from balie.timers.loop import TimerLoop
 from balie.web import STATIC_DIR, create_router
 
@@ -102,6 +103,7 @@ def _balie_problem(request: Request, exc: Exception) -> JSONResponse:
 def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     configure_logging(settings.log_level, settings.log_json)
     configure_repeats(settings.repeat_count, settings.repeat_window_days)
+    survey_tokens.configure(settings.secret_key, settings.effective_public_url)
     database = db or Database(settings.effective_database_url)
     metrics = Metrics()
 
