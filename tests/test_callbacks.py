@@ -292,6 +292,7 @@ async def test_a_visitor_asks_for_a_callback_outside_business_hours(
         "slot_start": offered[1]["start"],
         "name": "Sanne",
         "text": "Mijn wasmachine lekt",
+        "preferred_time": "liefst vroeg",
         "client_id": "r-1",
     }
     asked = await anon.post(url, json=body, headers=visitor)
@@ -308,6 +309,16 @@ async def test_a_visitor_asks_for_a_callback_outside_business_hours(
     assert conversation.channel == "chat" and conversation.visitor is not None
     timers = await timers_of(db, callback.id)
     assert timers["remind"].payload["agent_id"] is None  # the supervisors hear of it
+    async with db.reading() as session:
+        notes = list(
+            await session.scalars(
+                select(Message.text).where(
+                    Message.conversation_id == conversation.id, Message.internal.is_(True)
+                )
+            )
+        )
+    (request,) = [n for n in notes if n.startswith("Requested: callback")]
+    assert "06 1234 5678" in request and "liefst vroeg" in request
 
 
 async def test_the_conversation_panel_plans_and_records_callbacks(

@@ -281,11 +281,17 @@ async def request_from_widget(
     open chat, or a new one; nobody owns the callback until an agent takes it."""
     if not isinstance(body, dict):
         raise InvalidInput("Send a JSON object.")
-    unknown = set(body) - {"phone", "slot_start", "name", "email", "text", "client_id"}
+    fields = {"phone", "slot_start", "name", "email", "text", "client_id", "preferred_time"}
+    unknown = set(body) - fields
     if unknown:
         raise InvalidInput(f"Unknown field: {sorted(unknown)[0]}.", field=sorted(unknown)[0])
     number = _phone(body.get("phone"))
     start = _aware(body.get("slot_start"), "slot_start")
+    preferred = body.get("preferred_time")
+    if preferred is not None and (not isinstance(preferred, str) or len(preferred) > 100):
+        raise InvalidInput(
+            "preferred_time is text of at most 100 characters.", field="preferred_time"
+        )
     hours = parse_hours(inbox.hours)
     offered = {s: e for s, e in slots.offered_slots(hours, act.now)}
     if start not in offered:
@@ -321,7 +327,7 @@ async def request_from_widget(
         conversation,
         sorted({*await conversation_actions.tags_of(act, conversation.id), "callback-request"}),
     )
-    return await _create(
+    callback = await _create(
         act,
         conversation,
         phone=number,
@@ -330,3 +336,15 @@ async def request_from_widget(
         note="Requested in the chat widget outside business hours.",
         owner_id=None,
     )
+    # The request in the timeline, in the visitor's own words, for whoever takes it.
+    details = [
+        "Requested: callback",
+        f"Phone: {body['phone'].strip()}",
+        f"Slot: {_local(start)}-{_local(offered[start])[11:]}",
+    ]
+    if isinstance(preferred, str) and preferred.strip():
+        details.append(f"Preferred time: {preferred.strip()}")
+    await conversation_actions.add_message(
+        act, conversation, text="\n".join(details), internal=True, author_kind="system"
+    )
+    return callback

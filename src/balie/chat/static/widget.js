@@ -91,6 +91,10 @@
       confirmEmail: "Thank you! We will e-mail you at {email} as soon as we are back.",
       confirmCallback: "Thank you! We will call you at {phone}.",
       reference: "Reference: {id}",
+      // Callback slots and surveys (callbacks and surveys room)
+      slotLabel: "When may we call you?",
+      confirmCallbackAt: "Thank you! We will call you at {phone}. Expect our call {when}.",
+      surveyLink: "Answer the survey",
       connecting: "Connecting…",
       reconnecting: "Connection lost. Reconnecting…",
       offline: "You are offline. Your messages will be sent when the connection is back.",
@@ -164,6 +168,10 @@
       confirmEmail: "Bedankt! We mailen je op {email} zodra we er weer zijn.",
       confirmCallback: "Bedankt! We bellen je terug op {phone}.",
       reference: "Referentie: {id}",
+      // Callback slots and surveys (callbacks and surveys room)
+      slotLabel: "Wanneer mogen we je bellen?",
+      confirmCallbackAt: "Bedankt! We bellen je terug op {phone}. Verwacht ons telefoontje {when}.",
+      surveyLink: "Vragenlijst invullen",
       connecting: "Verbinden…",
       reconnecting: "Verbinding verbroken. Opnieuw verbinden…",
       offline: "Je bent offline. Je berichten worden verstuurd zodra de verbinding terug is.",
@@ -531,6 +539,8 @@
     ".closed strong{display:block;}",
     ".confirm{padding:14px;border-radius:8px;background:#e8f5e9;color:#1b5e20;border:1px solid #a5d6a7;}",
     ".confirm p{margin:0;}",
+    ".survey-link{display:inline-block;margin-top:6px;padding:6px 12px;border-radius:8px;",
+    "background:var(--accent);color:#fff;text-decoration:none;font-weight:600;}",
     ".error{margin:0;padding:8px 16px;background:#fdecea;color:#7f1d1d;font-size:13px;}",
     ".composer{display:flex;align-items:flex-end;gap:6px;margin:0;padding:10px 10px 12px;",
     "border-top:1px solid var(--line);background:#fff;}",
@@ -952,7 +962,9 @@
           text:
             S.request.kind === "email"
               ? t("confirmEmail", { email: S.request.email })
-              : t("confirmCallback", { phone: S.request.phone }),
+              : S.request.when
+                ? t("confirmCallbackAt", { phone: S.request.phone, when: formatWhen(S.request.when) })
+                : t("confirmCallback", { phone: S.request.phone }),
         })
       );
       if (S.request.id) box.appendChild(h("p", { text: t("reference", { id: S.request.id }) }));
@@ -997,6 +1009,9 @@
       name: fieldRow("balie-off", "name", t("name"), true),
       email: fieldRow("balie-off", "email", t("email"), true),
       phone: fieldRow("balie-off", "phone", t("phone"), true),
+      slot_start: callbackSlotRow(function () {
+        sync();
+      }),
       preferred_time: fieldRow(
         "balie-off",
         "preferred_time",
@@ -1019,6 +1034,8 @@
     function sync() {
       var callback = kind() === "callback";
       rows.phone.hidden = !callback;
+      // Offered slots, when Balie could list them; the free-text time stays as a hint.
+      rows.slot_start.hidden = !callback || rows.slot_start.getAttribute("data-ready") !== "1";
       rows.preferred_time.hidden = !callback;
       rows.email.querySelector("input").required = !callback;
       rows.email.querySelector(".opt") && rows.email.querySelector(".opt").remove();
@@ -1042,8 +1059,10 @@
       });
       submit.disabled = true;
       showError("");
+      var slotted = body.kind === "callback" && !rows.slot_start.hidden;
       ensureToken()
         .then(function () {
+          if (slotted) return requestCallback(form, body);
           return api("POST", "/inboxes/" + encodeURIComponent(KEY) + "/requests", body, true);
         })
         .then(function (answer) {
@@ -1051,6 +1070,7 @@
             kind: body.kind,
             email: body.email,
             phone: body.phone,
+            when: slotted && answer ? answer.slot_start : null,
             id: answer && answer.conversation_id,
           };
           render();
@@ -1063,6 +1083,71 @@
         });
     });
     ui.closedView.appendChild(form);
+  }
+
+  /* ------------------------------------------------------- callback slots */
+
+  // Outside business hours a visitor may pick a slot to be called back in, among the ones
+  // Balie offers within the inbox's hours. Without any (or when the list cannot be
+  // fetched) the request goes out as before, with only the free-text "best time to call".
+  function callbackSlotRow(onLoaded) {
+    var id = "balie-off-slot_start";
+    var select = h("select", { id: id, name: "slot_start", required: true, "aria-required": "true" });
+    var err = h("p", { class: "field-error", id: id + "-error", hidden: true });
+    select.setAttribute("aria-describedby", err.id);
+    var row = h(
+      "div",
+      { class: "field", "data-field": "slot_start", hidden: true },
+      h("label", { for: id }, t("slotLabel")),
+      select,
+      err
+    );
+    api("GET", "/inboxes/" + encodeURIComponent(KEY) + "/callback-slots")
+      .then(function (answer) {
+        var slots = (answer && answer.slots) || [];
+        slots.forEach(function (slot) {
+          select.appendChild(
+            h("option", { value: String(slot.start), text: formatWhen(slot.start) })
+          );
+        });
+        if (slots.length) row.setAttribute("data-ready", "1");
+        onLoaded();
+      })
+      .catch(function () {
+        onLoaded();
+      });
+    return row;
+  }
+
+  function requestCallback(form, body) {
+    var request = {
+      phone: body.phone,
+      slot_start: form.elements.slot_start.value,
+      client_id: body.client_id,
+    };
+    ["name", "email", "text", "preferred_time"].forEach(function (k) {
+      if (body[k]) request[k] = body[k];
+    });
+    return api("POST", "/inboxes/" + encodeURIComponent(KEY) + "/callbacks", request, true);
+  }
+
+  /* ------------------------------------------------------------------ survey */
+
+  // The survey Balie sends after a chat is resolved is a notice with a link to the
+  // survey page; it gets a clear button of its own.
+  var SURVEY_RE = /https?:\/\/[^\s]+\/survey\/[A-Za-z0-9_.\-]+/;
+
+  function surveyButton(text) {
+    var found = SURVEY_RE.exec(String(text == null ? "" : text));
+    var url = found ? safeUrl(found[0]) : null;
+    if (!url) return null;
+    return h("a", {
+      class: "survey-link",
+      href: url,
+      target: "_blank",
+      rel: "noopener noreferrer",
+      text: t("surveyLink"),
+    });
   }
 
   function focusInside() {
@@ -1144,6 +1229,8 @@
     }
     var bubble = h("div", { class: "bubble" });
     bubble.appendChild(h("p", { class: "text", text: String(m.text == null ? "" : m.text) }));
+    var survey = author === "system" ? surveyButton(m.text) : null;
+    if (survey) bubble.appendChild(survey);
     var files = m.attachments || [];
     if (files.length) {
       var list = h("ul", { class: "files" });
