@@ -7,12 +7,14 @@ change (already kept by a colleague, say) shows the list again with the reason.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from starlette.datastructures import FormData
 
-from balie.act import utcnow
+from balie.act import Act, utcnow
 from balie.agents.roles import at_least
 from balie.auth import Caller
 from balie.errors import BalieError
@@ -48,25 +50,30 @@ async def follow_ups(request: Request, caller: SignedIn, who: Who = "mine") -> R
     return await _page(request, caller, who)
 
 
-@router.post("/followups/{promise_id}/kept")
-async def kept(request: Request, promise_id: IdPath, caller: SignedIn) -> Response:
+async def _settle(
+    request: Request, caller: Caller, settle: Callable[[Act, FormData], Awaitable[object]]
+) -> Response:
     form = await checked_form(request)
     who = "all" if field(form, "who") == "all" else "mine"
     try:
         async with caller.writing() as act:
-            await actions.mark_kept(act, promise_id)
+            await settle(act, form)
     except BalieError as error:
         return await _page(request, caller, who, error=error)
     return redirect(f"/followups?who={who}")
+
+
+@router.post("/followups/{promise_id}/kept")
+async def kept(request: Request, promise_id: IdPath, caller: SignedIn) -> Response:
+    async def mark_kept(act: Act, form: FormData) -> None:
+        await actions.mark_kept(act, promise_id)
+
+    return await _settle(request, caller, mark_kept)
 
 
 @router.post("/followups/{promise_id}/cancel")
 async def cancel(request: Request, promise_id: IdPath, caller: SignedIn) -> Response:
-    form = await checked_form(request)
-    who = "all" if field(form, "who") == "all" else "mine"
-    try:
-        async with caller.writing() as act:
-            await actions.cancel(act, promise_id, reason=field(form, "reason"))
-    except BalieError as error:
-        return await _page(request, caller, who, error=error)
-    return redirect(f"/followups?who={who}")
+    async def cancel_it(act: Act, form: FormData) -> None:
+        await actions.cancel(act, promise_id, reason=field(form, "reason"))
+
+    return await _settle(request, caller, cancel_it)
