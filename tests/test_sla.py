@@ -16,7 +16,17 @@ from balie.store.database import Database
 from balie.store.tables import Alert, AuditEvent, Conversation, OutboxMail, SlaBreach, Timer
 from balie.timers.loop import fire_due
 from tests.conftest import MakeAgent, Person, new_conversation, snapshot
-from tests.email_fixtures import make_email_inbox
+from tests.email_fixtures import (
+    Receiver,
+    conversations,
+    deliver,
+    email_inbox,
+    make_email_inbox,
+    receiver,
+)
+from tests.mail_support import mail
+
+__all__ = ["email_inbox", "receiver"]  # fixtures used by name
 
 HOUR = dt.timedelta(hours=1)
 
@@ -357,3 +367,54 @@ async def test_a_resolved_conversation_stops_its_clocks_and_cancels_its_timers(
     done = r.json()
     assert done["first_response_due_at"] is None and done["resolution_due_at"] is None
     assert await count(db, Timer, Timer.status == "pending") == 0
+
+
+async def test_a_mail_gets_due_times_and_a_second_mail_unanswered_bumps_it(
+    db: Database, receiver: Receiver, make_agent: MakeAgent
+) -> None:
+    person = await make_agent("agent", team="Team Shop support")
+    await deliver(receiver.port, mail(message_id="<lek-1@example.nl>"))
+    (conversation,) = await conversations(db)
+    assert conversation.inbox_id == receiver.inbox.id
+    assert conversation.first_response_due_at == conversation.created_at + 8 * HOUR
+    assert conversation.bumped_at is None
+
+    await deliver(
+        receiver.port,
+        mail(
+            subject="Re: Wasmachine lekt",
+            text="Ik heb nog niets gehoord.",
+            in_reply_to="<lek-1@example.nl>",
+        ),
+    )
+    (again,) = await conversations(db)
+    assert again.bumped_at is not None
+    assert again.first_response_due_at == conversation.first_response_due_at
+    shown = await fetch(person, conversation.id)
+    assert shown["bumped_at"] is not None
+
+
+async def test_a_chat_gets_due_times(agent: Person) -> None:
+    created = await create(agent, channel="chat")
+    assert at(created["first_response_due_at"]) == at(created["created_at"]) + 8 * HOUR
+
+
+async def test_the_customer_answering_a_pending_conversation_restarts_the_next_answer_clock(
+    db: Database, agent: Person
+) -> None:
+    created = await create(agent)
+    await reply(agent, created["id"])
+    asked_at = utcnow()
+    async with db.writing() as session:
+        conversation = await session.get(Conversation, created["id"])
+        assert conversation is not None
+        await actions.change_status(Act(session, CLI, asked_at), conversation, "pending")
+    answered_at = asked_at + HOUR
+    await customer_writes(db, created["id"], "Hier is de foto van de lekkage.", now=answered_at)
+    back = await fetch(agent, created["id"])
+    assert back["status"] == "open"
+    assert at(back["awaiting_since"]) == answered_at
+    assert at(back["next_response_due_at"]) == answered_at + 8 * HOUR
+    assert back["bumped_at"] is None
+    # The hour spent pending is added to the resolution target.
+    assert at(back["resolution_due_at"]) == at(created["resolution_due_at"]) + HOUR
