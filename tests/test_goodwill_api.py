@@ -222,8 +222,13 @@ async def test_beyond_a_supervisors_own_mandate_an_admin_must_approve(
         "refund. An admin must decide on it."
     )
     assert await snapshot(db) == before
+    # The admins were told when it was asked, since only they can decide it.
+    waiting = await open_alerts(admin, "goodwill_approval")
+    assert {a["agent_id"] for a in waiting} == {None, admin.id}
+    assert any("an admin decides" in a["text"] for a in waiting)
     r = await admin.client.post(decide, json={"approve": True})
     assert r.status_code == 200 and r.json()["status"] == "approved"
+    assert await open_alerts(admin, "goodwill_approval") == []
 
 
 async def test_nobody_decides_on_their_own_request(supervisor: Person, db: Database) -> None:

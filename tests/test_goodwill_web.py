@@ -140,6 +140,8 @@ async def test_a_bad_amount_shows_why_and_changes_nothing(
     case = r.json()["id"]
     async with web_client(app) as browser:
         await log_in(browser, agent.email)
+        panel = await browser.get(f"/conversations/{case}/goodwill")
+        assert "No order linked: the warranty is unknown." in panel.text
         csrf = await page_csrf(browser, f"/conversations/{case}")
         before = await snapshot(db)
         sent = await browser.post(

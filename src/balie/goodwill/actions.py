@@ -125,18 +125,42 @@ async def grant(
     verb = "granted" if decision.granted else "requested"
     await act.audit(f"goodwill.{verb}", f"conversation:{conversation.id}", after=_snapshot(action))
     if not decision.granted:
-        who = await _name(act, act.actor.id)
-        await alert_actions.raise_alert(
-            act,
-            kind=APPROVAL_ALERT,
-            text=(
-                f"Approval needed: {who} would give a {describe(action)} "
-                f"on conversation #{conversation.id}: {cleaned}"
-            ),
-            conversation_id=conversation.id,
-            data={"goodwill_id": action.id, "why": decision.reason},
-        )
+        await _ask_approval(act, action, conversation, decision.reason)
     return action
+
+
+async def _ask_approval(
+    act: Act, action: GoodwillAction, conversation: Conversation, why: str
+) -> None:
+    """Supervisors hear of the request at once; when it is beyond what a supervisor may
+    approve, the admins are told too, since only they can decide it."""
+    who = await _name(act, act.actor.id)
+    text = (
+        f"Approval needed: {who} would give a {describe(action)} "
+        f"on conversation #{conversation.id}: {action.reason}"
+    )
+    data = {"goodwill_id": action.id, "why": why}
+    await alert_actions.raise_alert(
+        act, kind=APPROVAL_ALERT, text=text, conversation_id=conversation.id, data=data
+    )
+    lead_limit = await queries.limit_for(act.session, "supervisor", action.kind)
+    if mandate.decide(
+        "supervisor", action.kind, action.amount_cents, 0, lead_limit, currency=action.currency
+    ).granted:
+        return
+    admins = await act.session.scalars(
+        select(Agent.id).where(Agent.active.is_(True), Agent.role == "admin").order_by(Agent.id)
+    )
+    for admin_id in list(admins):
+        if admin_id != act.actor.id:
+            await alert_actions.raise_alert(
+                act,
+                kind=APPROVAL_ALERT,
+                text=f"{text} (beyond a supervisor's mandate: an admin decides)",
+                conversation_id=conversation.id,
+                agent_id=admin_id,
+                data=data,
+            )
 
 
 async def _name(act: Act, agent_id: int | None) -> str:
