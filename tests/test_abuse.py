@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from balie.act import utcnow
 from balie.store.database import Database
-from balie.store.tables import AbuseWarning, Alert, AuditEvent, Customer, OutboxMail
+from balie.store.tables import AbuseWarning, Alert, AuditEvent, Customer, OutboxMail, Timer
 from balie.store.tables import Conversation as ConversationRow
+from balie.timers.loop import fire_due
 from tests.conftest import MakeAgent, Person, new_conversation, snapshot
 from tests.email_fixtures import (
     Receiver,
@@ -281,6 +282,33 @@ async def test_a_blocked_customers_mail_is_kept_but_snoozed_until_the_block_ends
         again = await session.get(ConversationRow, first.id)
     assert again is not None and again.status == "snoozed"
     assert [m.text.strip() for m in await messages(db, first.id)][-1] == "Hallo?"
+
+    # When the block ends, both come back into the queue by themselves.
+    await fire_due(db, now=until - dt.timedelta(minutes=1))
+    assert {c.status for c in await conversations(db)} == {"snoozed"}
+    await fire_due(db, now=until + dt.timedelta(seconds=1))
+    assert {c.status for c in await conversations(db)} == {"open"}
+
+
+async def test_lifting_a_block_brings_the_parked_mail_back_at_once(
+    db: Database, receiver: Receiver, make_agent: MakeAgent
+) -> None:
+    lead = await make_agent("supervisor")
+    customer_id = (await _open(lead, CALM))["customer_id"]
+    blocked = await lead.client.post(
+        f"{API}/customers/{customer_id}/block", json={"days": 7, "reason": "Dreigde"}
+    )
+    assert blocked.status_code == 200
+    await deliver(receiver.port, mail(subject="Weer", text="Ik wil mijn geld terug."))
+    parked = (await conversations(db))[-1]
+    assert parked.status == "snoozed"
+    assert (await lead.client.delete(f"{API}/customers/{customer_id}/block")).status_code == 200
+    back = (await conversations(db))[-1]
+    assert (back.id, back.status, back.snoozed_until) == (parked.id, "open", None)
+    # The timer of the old block end is disarmed.
+    async with db.reading() as session:
+        timer = await session.scalar(select(Timer).where(Timer.key == f"abuse.wake:{back.id}"))
+    assert timer is not None and timer.status == "cancelled"
 
 
 @pytest.mark.xfail(

@@ -20,8 +20,13 @@ from balie.conversations.rules import MAX_TAGS
 from balie.errors import Conflict, Forbidden, InvalidInput, NotFound
 from balie.policy import abuse as policy
 from balie.store.tables import AbuseWarning, Agent, Conversation, Customer
+from balie.timers import actions as timers
 
 BLOCKED_TAG = "blocked"
+
+
+def wake_key(conversation_id: int) -> str:
+    return f"abuse.wake:{conversation_id}"
 
 
 async def _name(act: Act) -> str:
@@ -199,12 +204,25 @@ async def unblock_customer(act: Act, customer_id: int) -> Customer:
     if not policy.is_blocked(customer.blocked_until, act.now):
         raise Conflict("This customer is not blocked.")
     before = _block_state(customer)
+    parked = list(
+        await act.session.scalars(
+            select(Conversation).where(
+                Conversation.customer_id == customer.id,
+                Conversation.status == "snoozed",
+                Conversation.snoozed_until == customer.blocked_until,
+            )
+        )
+    )
     customer.blocked_until = None
     customer.blocked_reason = None
     customer.updated_at = act.now
     await act.audit(
         "customer.unblock", f"customer:{customer.id}", before=before, after=_block_state(customer)
     )
+    # What the block parked comes back into the queue now, not when the block would have ended.
+    for conversation in parked:
+        await timers.cancel(act, wake_key(conversation.id))
+        await conversation_actions.change_status(act, conversation, "open")
     return customer
 
 
@@ -293,6 +311,15 @@ async def on_customer_message(act: Act, conversation: Conversation) -> None:
             # Snoozed to another time: wake it first, so the move is one audited change.
             await conversation_actions.change_status(act, conversation, "open")
         await conversation_actions.change_status(act, conversation, "snoozed", snoozed_until=until)
+        # Nothing else wakes a snoozed conversation: a timer brings it back when the block
+        # ends.
+        await timers.schedule(
+            act,
+            key=wake_key(conversation.id),
+            kind="abuse.wake",
+            due_at=until,
+            payload={"conversation_id": conversation.id, "until": until.isoformat()},
+        )
     tags = await conversation_actions.tags_of(act, conversation.id)
     if BLOCKED_TAG not in tags and len(tags) < MAX_TAGS:
         await conversation_actions.set_tags(act, conversation, [*tags, BLOCKED_TAG])
