@@ -29,7 +29,7 @@ class Clock:
     span: str
 
 
-def _clocks(due: policy.Due, now: dt.datetime, language: str) -> list[Clock]:
+def clocks_of(due: policy.Due, now: dt.datetime, language: str) -> list[Clock]:
     clocks = []
     for target in policy.TARGETS:
         at = due.of(target)
@@ -63,7 +63,7 @@ async def panel(request: Request, conversation_id: IdPath, caller: SignedIn) -> 
         request,
         "_sla_panel.html",
         conversation=conversation,
-        clocks=_clocks(due, now, language_of(request)),
+        clocks=clocks_of(due, now, language_of(request)),
         in_force=in_force,
         breaches=breaches,
     )
