@@ -22,6 +22,7 @@ from balie.agents.actions import create_inbox, create_team
 from balie.conversations import actions, guardrails
 from balie.customers.actions import customer_for_email
 from balie.orders.actions import create_product
+from balie.policy.mandate import DEFAULT_LIMITS
 from balie.store.database import Database
 from balie.store.tables import (
     AbuseWarning,
@@ -367,6 +368,12 @@ async def test_breaches_satisfaction_goodwill_repeats(world: World) -> None:
             "limit_cents": 4000,
             "over_limit": True,
         }
+    ]
+
+    bram = [line for line in goodwill["lines"] if line["agent"] == "Bram"]
+    # No configured row for credits: the built-in monthly mandate of an agent.
+    assert [(b["kind"], b["limit_cents"], b["over_limit"]) for b in bram] == [
+        ("credit", DEFAULT_LIMITS[("agent", "credit")].per_month_cents, False)
     ]
 
     repeats = r["repeats"]

@@ -12,7 +12,6 @@ and overrides, abuse warnings, blocks).
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -21,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from balie.errors import InvalidInput
+from balie.policy.mandate import DEFAULT_LIMITS
 from balie.reports.period import Filters, local_day
 from balie.reports.stats import summary
 from balie.store.tables import (
@@ -261,23 +261,6 @@ async def satisfaction(session: AsyncSession, f: Filters) -> dict[str, Any]:
     }
 
 
-def _default_limits() -> dict[tuple[str, str], int]:
-    """The role defaults of the goodwill room's policy, when it has them; otherwise no
-    limit is shown for what has no MandateLimit row."""
-    try:
-        mandate = importlib.import_module("balie.policy.mandate")
-    except ImportError:
-        return {}
-    defaults = getattr(mandate, "DEFAULT_LIMITS", None)
-    out: dict[tuple[str, str], int] = {}
-    if isinstance(defaults, dict):
-        for key, value in defaults.items():
-            month = getattr(value, "per_month_cents", value)
-            if isinstance(key, tuple) and len(key) == 2 and isinstance(month, int):
-                out[(str(key[0]), str(key[1]))] = month
-    return out
-
-
 async def goodwill(session: AsyncSession, f: Filters) -> dict[str, Any]:
     """Goodwill granted (or approved) in the period per agent and kind, per calendar
     month against the monthly mandate of the agent's role."""
@@ -305,13 +288,19 @@ async def goodwill(session: AsyncSession, f: Filters) -> dict[str, Any]:
             .where(*conditions)
         )
     ).all()
-    limits = _default_limits()
-    for role, kind, per_month in (
+    # The monthly limit of each role and kind: a configured row, else the built-in one.
+    limits = {key: (limit.per_month_cents, limit.currency) for key, limit in DEFAULT_LIMITS.items()}
+    for role, kind, per_month, currency in (
         await session.execute(
-            select(MandateLimit.role, MandateLimit.kind, MandateLimit.per_month_cents)
+            select(
+                MandateLimit.role,
+                MandateLimit.kind,
+                MandateLimit.per_month_cents,
+                MandateLimit.currency,
+            )
         )
     ).all():
-        limits[(role, kind)] = per_month
+        limits[(role, kind)] = (per_month, currency)
     spent: Counter[tuple[int | None, str, str, str, str, str]] = Counter()
     per_agent: Counter[tuple[int | None, str, str]] = Counter()
     for agent_id, name, role, kind, currency, cents, at in rows:
@@ -322,7 +311,9 @@ async def goodwill(session: AsyncSession, f: Filters) -> dict[str, Any]:
     for (agent_id, name, role, kind, month, currency), cents in sorted(
         spent.items(), key=lambda item: (item[0][1], item[0][0] or 0, item[0][3], item[0][4])
     ):
-        limit = limits.get((role, kind))
+        # A limit in another currency says nothing about this spending: none shown.
+        limit_of = limits.get((role, kind))
+        limit = limit_of[0] if limit_of and limit_of[1] == currency else None
         lines.append(
             {
                 "agent_id": agent_id,
