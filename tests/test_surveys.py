@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, update
 
 from balie.store.database import Database
-from balie.store.tables import Customer, Inbox, OutboxMail, Survey
+from balie.store.tables import AbuseWarning, Customer, Inbox, OutboxMail, Survey
 from tests.conftest import MakeAgent, Person, snapshot
 from tests.email_fixtures import make_email_inbox
 
@@ -136,6 +136,40 @@ async def test_no_survey_without_an_answer_within_a_week_or_for_a_blocked_custom
     last = await resolved_mail_conversation(staff, mail_inbox)
     assert [s.conversation_id for s in await surveys(db)] == [first, last]
     assert len(await survey_mails(db)) == 2
+
+
+async def test_no_survey_after_an_ending_with_abuse_warnings(
+    staff: Person, mail_inbox: Inbox, db: Database
+) -> None:
+    created = await staff.client.post(
+        "/api/v1/conversations",
+        json={
+            "customer": {"name": "Karel", "email": "karel@example.nl"},
+            "subject": "Bestelling",
+            "message": {"text": "Waar blijft mijn bestelling?"},
+            "channel": "email",
+            "inbox_id": mail_inbox.id,
+        },
+    )
+    conversation_id = created.json()["id"]
+    await staff.client.post(
+        f"/api/v1/conversations/{conversation_id}/messages",
+        json={"text": "Je bestelling is vandaag verstuurd."},
+    )
+    async with db.writing() as session:
+        customer_id = created.json()["customer_id"]
+        session.add(
+            AbuseWarning(
+                customer_id=customer_id,
+                conversation_id=conversation_id,
+                created_at=dt.datetime.now(dt.UTC),
+            )
+        )
+    resolved = await staff.client.patch(
+        f"/api/v1/conversations/{conversation_id}", json={"status": "resolved"}
+    )
+    assert resolved.status_code == 200, resolved.text
+    assert await surveys(db) == []
 
 
 async def answer(
