@@ -251,17 +251,22 @@ async def test_a_supervisor_may_block_at_once_and_bad_periods_are_refused(
     assert (await _customer(db, customer_id)).blocked_reason == "Bedreiging"
 
 
+async def _block(lead: Person, customer_id: int, days: int) -> dt.datetime:
+    """A supervisor blocks the customer; returns until when."""
+    blocked = await lead.client.post(
+        f"{API}/customers/{customer_id}/block", json={"days": days, "reason": "Dreigde"}
+    )
+    assert blocked.status_code == 200, blocked.text
+    return dt.datetime.fromisoformat(blocked.json()["blocked_until"])
+
+
 async def test_a_blocked_customers_mail_is_kept_but_snoozed_until_the_block_ends(
     db: Database, receiver: Receiver, make_agent: MakeAgent
 ) -> None:
     lead = await make_agent("supervisor")
     await deliver(receiver.port, mail(text=CALM, message_id="<first@example.nl>"))
     [first] = await conversations(db)
-    blocked = await lead.client.post(
-        f"{API}/customers/{first.customer_id}/block", json={"days": 30, "reason": "Dreigde"}
-    )
-    assert blocked.status_code == 200
-    until = dt.datetime.fromisoformat(blocked.json()["blocked_until"])
+    until = await _block(lead, first.customer_id, 30)
 
     await deliver(receiver.port, mail(subject="Nog iets", text="Ik wil mijn geld terug."))
     newest = (await conversations(db))[-1]
@@ -295,10 +300,7 @@ async def test_lifting_a_block_brings_the_parked_mail_back_at_once(
 ) -> None:
     lead = await make_agent("supervisor")
     customer_id = (await _open(lead, CALM))["customer_id"]
-    blocked = await lead.client.post(
-        f"{API}/customers/{customer_id}/block", json={"days": 7, "reason": "Dreigde"}
-    )
-    assert blocked.status_code == 200
+    await _block(lead, customer_id, 7)
     await deliver(receiver.port, mail(subject="Weer", text="Ik wil mijn geld terug."))
     parked = (await conversations(db))[-1]
     assert parked.status == "snoozed"
@@ -322,10 +324,7 @@ async def test_a_blocked_customers_mail_is_not_acknowledged(
     lead = await make_agent("supervisor")
     # Known from a conversation that sent no acknowledgement (one per hour would hide it).
     customer_id = (await _open(lead, CALM))["customer_id"]
-    blocked = await lead.client.post(
-        f"{API}/customers/{customer_id}/block", json={"days": 1, "reason": "Dreigde"}
-    )
-    assert blocked.status_code == 200
+    await _block(lead, customer_id, 1)
     await deliver(receiver.port, mail(sender="Sanne <sanne@example.nl>", subject="Weer"))
     newest = (await conversations(db))[-1]
     async with db.reading() as session:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -13,9 +13,11 @@ import pytest
 
 from balie.store.database import Database
 from tests.chat_support import new_visitor
-from tests.conftest import MakeAgent, Person, snapshot
+from tests.conftest import MakeAgent, snapshot
 from tests.live_support import serving_on
-from tests.test_live_feed import live
+from tests.test_live_feed import auth, chat_inbox, http, live
+
+__all__ = ["http"]  # a fixture used by name
 
 
 @pytest.fixture(scope="module")
@@ -26,32 +28,12 @@ def server(
         yield url
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=10) as client:
-        yield client
-
-
-def auth(person: Person) -> dict[str, str]:
-    return {"Authorization": f"Bearer {person.token}"}
-
-
-async def _chat_inbox(http: httpx.AsyncClient, server: str, admin: Person) -> str:
-    made = await http.post(
-        f"{server}/api/v1/inboxes",
-        json={"team_id": admin.team_id, "name": "Webwinkel chat", "channel": "chat"},
-        headers=auth(admin),
-    )
-    assert made.status_code == 201, made.text
-    return str(made.json()["key"])
-
-
 async def test_a_blocked_visitor_is_refused_with_the_end_date_and_nothing_is_stored(
     server: str, http: httpx.AsyncClient, make_agent: MakeAgent, db: Database
 ) -> None:
     admin = await make_agent("admin", team="Webwinkel")
     lead = await make_agent("supervisor", team="Webwinkel")
-    key = await _chat_inbox(http, server, admin)
+    key = await chat_inbox(http, server, admin, "Webwinkel chat")
     visitor = await new_visitor(http, server, key)
     await visitor.connect()
     await visitor.say("Waar blijft mijn pakket, stelletje oplichters!", start=True)

@@ -7,16 +7,21 @@ refused step shows the reason on the error page and changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from balie.abuse import actions, queries
+from balie.act import Act
 from balie.agents.roles import at_least
 from balie.api.abuse import warnings_limit
+from balie.auth import Caller
 from balie.conversations import actions as conversation_actions
 from balie.errors import InvalidInput
 from balie.ids import IdPath
 from balie.policy import abuse as policy
+from balie.store.tables import Conversation
 from balie.web import directory
 from balie.web.pages import PageRoute, SignedIn, checked_form, field, redirect, render
 
@@ -46,26 +51,32 @@ async def panel(request: Request, conversation_id: IdPath, caller: SignedIn) -> 
     )
 
 
-def _back(conversation_id: int) -> Response:
+Step = Callable[[Act, Conversation], Awaitable[object]]
+
+
+async def _step(caller: Caller, conversation_id: int, step: Step) -> Response:
+    """One step on a conversation the agent can see, then back to its page."""
+    async with caller.writing() as act:
+        conversation = await conversation_actions.get_visible(act, conversation_id)
+        await step(act, conversation)
     return redirect(f"/conversations/{conversation_id}")
 
 
 @router.post("/conversations/{conversation_id}/safety/boundary")
 async def boundary(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
     await checked_form(request)
-    async with caller.writing() as act:
-        conversation = await conversation_actions.get_visible(act, conversation_id)
-        await actions.send_boundary(act, conversation)
-    return _back(conversation_id)
+    return await _step(caller, conversation_id, actions.send_boundary)
 
 
 @router.post("/conversations/{conversation_id}/safety/end")
 async def end(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
     reason = field(await checked_form(request), "reason")
-    async with caller.writing() as act:
-        conversation = await conversation_actions.get_visible(act, conversation_id)
-        await actions.end_chat(act, conversation, reason=reason, limit=warnings_limit(request))
-    return _back(conversation_id)
+    limit = warnings_limit(request)
+
+    async def end_chat(act: Act, conversation: Conversation) -> None:
+        await actions.end_chat(act, conversation, reason=reason, limit=limit)
+
+    return await _step(caller, conversation_id, end_chat)
 
 
 def _days(value: str) -> int:
@@ -79,41 +90,42 @@ def _days(value: str) -> int:
 async def block(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
     form = await checked_form(request)
     days, reason = _days(field(form, "days")), field(form, "reason")
-    async with caller.writing() as act:
-        conversation = await conversation_actions.get_visible(act, conversation_id)
+    limit = warnings_limit(request)
+
+    async def block_customer(act: Act, conversation: Conversation) -> None:
         await actions.block_customer(
             act,
             conversation.customer_id,
             days=days,
             reason=reason,
-            limit=warnings_limit(request),
+            limit=limit,
             conversation_id=conversation.id,
         )
-    return _back(conversation_id)
+
+    return await _step(caller, conversation_id, block_customer)
 
 
 @router.post("/conversations/{conversation_id}/safety/unblock")
 async def unblock(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
     await checked_form(request)
-    async with caller.writing() as act:
-        conversation = await conversation_actions.get_visible(act, conversation_id)
+
+    async def unblock_customer(act: Act, conversation: Conversation) -> None:
         await actions.unblock_customer(act, conversation.customer_id)
-    return _back(conversation_id)
+
+    return await _step(caller, conversation_id, unblock_customer)
 
 
 @router.post("/conversations/{conversation_id}/safety/ask")
 async def ask(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
     note = field(await checked_form(request), "note")
-    async with caller.writing() as act:
-        conversation = await conversation_actions.get_visible(act, conversation_id)
+
+    async def ask_supervisor(act: Act, conversation: Conversation) -> None:
         await actions.ask_supervisor(act, conversation, note=note)
-    return _back(conversation_id)
+
+    return await _step(caller, conversation_id, ask_supervisor)
 
 
 @router.post("/conversations/{conversation_id}/safety/join")
 async def join(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
     await checked_form(request)
-    async with caller.writing() as act:
-        conversation = await conversation_actions.get_visible(act, conversation_id)
-        await actions.join(act, conversation)
-    return _back(conversation_id)
+    return await _step(caller, conversation_id, actions.join)
