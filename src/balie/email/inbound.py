@@ -30,6 +30,7 @@ from balie.email import outbound, threading
 from balie.email.addressing import read_token, split_recipient
 from balie.email.parse import ParsedMail, parse
 from balie.errors import BalieError
+from balie.policy import abuse as abuse_policy
 from balie.store.database import Database
 from balie.store.tables import (
     Conversation,
@@ -317,7 +318,11 @@ async def _store(act: Act, inbox_id: int, mail: ParsedMail, arrival: Arrival) ->
     record.conversation_id, record.message_id = conversation.id, message.id
     session.add(record)
     if created and mail.kind == "mail" and sender and not arrival.null_sender:
-        await outbound.acknowledge(act, inbox, conversation, to=sender)
+        customer = await act.session.get(Customer, conversation.customer_id)
+        # A blocked customer's mail is kept but parked; telling them "we will answer soon"
+        # would be untrue.
+        if customer is None or not abuse_policy.is_blocked(customer.blocked_until, act.now):
+            await outbound.acknowledge(act, inbox, conversation, to=sender)
     return Received(conversation.id, message.id)
 
 
