@@ -35,6 +35,12 @@ Target: TypeAlias = Literal["first_response", "next_response", "resolution"]
 TARGETS: tuple[Target, ...] = ("first_response", "next_response", "resolution")
 SEVERITIES = ("normal", "high", "critical")
 PAUSED_STATUSES = frozenset({"pending", "snoozed", "resolved"})
+# The conversation column that holds each clock's due time.
+DUE_FIELD: dict[str, str] = {
+    "first_response": "first_response_due_at",
+    "next_response": "next_response_due_at",
+    "resolution": "resolution_due_at",
+}
 
 # A target longer than a year is no target; the bound also keeps the arithmetic finite.
 MAX_MINUTES = 366 * 24 * 60

@@ -19,12 +19,6 @@ from balie.sla import queries
 from balie.store.tables import Alert, Conversation, Customer, Message
 from balie.timers.actions import cancel, schedule
 
-_FIELDS = {
-    "first_response": "first_response_due_at",
-    "next_response": "next_response_due_at",
-    "resolution": "resolution_due_at",
-}
-
 
 def timer_key(conversation_id: int, target: policy.Target) -> str:
     return f"sla:{conversation_id}:{target}"
@@ -55,7 +49,7 @@ async def recompute(
     facts = await queries.facts_of(act.session, conversation)
     due = policy.due_times(in_force.targets, hours, facts, act.now)
     for target in policy.TARGETS:
-        field = _FIELDS[target]
+        field = policy.DUE_FIELD[target]
         new = due.of(target)
         if getattr(conversation, field) == new:
             continue

@@ -10,14 +10,10 @@ from sqlalchemy import select
 
 from balie.act import Act
 from balie.alerts.actions import raise_alert
+from balie.policy import sla as policy
 from balie.store.tables import Conversation, Customer, SlaBreach
 from balie.timers.loop import Handler
 
-_FIELDS = {
-    "first_response": "first_response_due_at",
-    "next_response": "next_response_due_at",
-    "resolution": "resolution_due_at",
-}
 _WHAT = {
     "first_response": "a first answer",
     "next_response": "an answer",
@@ -31,7 +27,7 @@ async def breach(act: Act, payload: dict[str, Any]) -> dt.datetime | None:
     paused, resolved) has nothing to escalate."""
     conversation = await act.session.get(Conversation, int(payload["conversation_id"]))
     target = str(payload["target"])
-    field = _FIELDS.get(target)
+    field = policy.DUE_FIELD.get(target)
     if conversation is None or field is None:
         return None
     due = dt.datetime.fromisoformat(str(payload["due_at"])).astimezone(dt.UTC)
