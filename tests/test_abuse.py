@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from balie.act import utcnow
@@ -313,11 +312,6 @@ async def test_lifting_a_block_brings_the_parked_mail_back_at_once(
     assert timer is not None and timer.status == "cancelled"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="email/inbound.py acknowledges a new conversation after the workflow hooks; "
-    "the lead's one-line change there (skip when the customer is blocked) makes this pass",
-)
 async def test_a_blocked_customers_mail_is_not_acknowledged(
     db: Database, receiver: Receiver, make_agent: MakeAgent
 ) -> None:
