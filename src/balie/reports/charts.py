@@ -92,7 +92,7 @@ def column_chart(
     desc: str,
     points: Sequence[Point],
     show: Callable[[float], str] = _plain,
-    width: int = 640,
+    width: int = 520,
     height: int = 220,
 ) -> str:
     """Vertical columns in order (days, scores 1 to 5). With many columns only some labels
