@@ -318,10 +318,10 @@ async def _store(act: Act, inbox_id: int, mail: ParsedMail, arrival: Arrival) ->
     record.conversation_id, record.message_id = conversation.id, message.id
     session.add(record)
     if created and mail.kind == "mail" and sender and not arrival.null_sender:
-        customer = await act.session.get(Customer, conversation.customer_id)
+        writer = await act.session.get(Customer, conversation.customer_id)
         # A blocked customer's mail is kept but parked; telling them "we will answer soon"
         # would be untrue.
-        if customer is None or not abuse_policy.is_blocked(customer.blocked_until, act.now):
+        if writer is None or not abuse_policy.is_blocked(writer.blocked_until, act.now):
             await outbound.acknowledge(act, inbox, conversation, to=sender)
     return Received(conversation.id, message.id)
 

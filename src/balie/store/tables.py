@@ -208,7 +208,7 @@ class Conversation(Base):
     product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"), index=True)
     # The same customer about the same product or order again (see balie.policy.repeats).
     repeat: Mapped[bool] = mapped_column(Boolean, default=False)
-    # SLA clocks (balie.policy.sla), kept by balie.service.sla: null when not running.
+    # SLA clocks (balie.policy.sla), kept by balie.sla.clock: null when not running.
     first_response_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
     next_response_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
     resolution_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
