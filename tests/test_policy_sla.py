@@ -174,3 +174,17 @@ def test_overdue_by() -> None:
     assert overdue_by(None, FRIDAY_4PM) is None
     assert overdue_by(FRIDAY_4PM + timedelta(seconds=1), FRIDAY_4PM) is None
     assert overdue_by(FRIDAY_4PM, FRIDAY_4PM + timedelta(minutes=25)) == timedelta(minutes=25)
+
+
+def test_an_inbox_that_never_opens_has_no_business_clock_to_run_out() -> None:
+    # Set up to take messages only (a callback form outside hours, say): no target can fall
+    # due in business time, so no clock runs, and nothing fails for the customer.
+    never = parse_hours({"timezone": "Europe/Amsterdam", "weekly": {}, "holidays": []})
+    assert never is not None
+    due = due_times(DEFAULTS["normal"], never, facts(FRIDAY_4PM), FRIDAY_4PM)
+    assert due == Due()
+    # Critical counts around the clock whatever the hours say.
+    critical = due_times(
+        DEFAULTS["critical"], never, facts(FRIDAY_4PM, severity="critical"), FRIDAY_4PM
+    )
+    assert critical.first_response_due_at == FRIDAY_4PM + timedelta(minutes=30)

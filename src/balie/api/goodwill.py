@@ -13,22 +13,13 @@ from balie.auth import Caller, require
 from balie.conversations import actions as conversation_actions
 from balie.goodwill import actions, queries
 from balie.ids import IdPath
-from balie.policy.mandate import DEFAULT_CURRENCY, MAX_CENTS
+from balie.policy.mandate import DEFAULT_CURRENCY, MAX_CENTS, Kind
 
 router = APIRouter(prefix=PREFIX, tags=["goodwill"])
 Agent = Annotated[Caller, Depends(require("agent"))]
 Lead = Annotated[Caller, Depends(require("supervisor"))]
 Admin = Annotated[Caller, Depends(require("admin"))]
 
-Kind = Literal[
-    "refund",
-    "credit",
-    "cancel_order_line",
-    "waive_fee",
-    "price_match",
-    "replacement",
-    "loan_device",
-]
 Cents = Annotated[StrictInt, Field(ge=0, le=MAX_CENTS)]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 Status = Literal["granted", "pending_approval", "approved", "denied"]

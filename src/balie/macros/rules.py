@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from balie.conversations.rules import clean_tags
+from balie.policy import mandate
 
 LANGUAGES = ("nl", "en")
 MAX_NAME = 100
@@ -18,15 +19,7 @@ MAX_AMOUNT_CENTS = 1_000_000
 MAX_REASON = 500
 # The kinds of goodwill Balie grants (balie.goodwill); checked here so a macro holding an
 # unknown kind is refused when saved, not when a customer is waiting.
-GOODWILL_KINDS = (
-    "refund",
-    "credit",
-    "cancel_order_line",
-    "waive_fee",
-    "price_match",
-    "replacement",
-    "loan_device",
-)
+GOODWILL_KINDS = mandate.KINDS
 # A macro sets a status without a time: snoozing needs one, so it is not offered.
 MACRO_STATUSES = ("open", "pending", "resolved")
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 from babel.numbers import is_currency
 
 from balie.agents.roles import ROLES
 from balie.zone import LOCAL_ZONE
 
-KINDS: tuple[str, ...] = (
+Kind = Literal[
     "refund",
     "credit",
     "cancel_order_line",
@@ -25,7 +26,8 @@ KINDS: tuple[str, ...] = (
     "price_match",
     "replacement",
     "loan_device",
-)
+]
+KINDS: tuple[str, ...] = get_args(Kind)
 # What an amount may be at most, in cents: ten million in any currency is not goodwill.
 MAX_CENTS = 1_000_000_000
 DEFAULT_CURRENCY = "EUR"

@@ -153,9 +153,14 @@ def due_times(targets: Targets, hours: BusinessHours | None, facts: Facts, now: 
         return Due()
     h = hours_for(facts.severity, hours)
 
-    def after(start: dt.datetime, minutes: int) -> dt.datetime:
+    def after(start: dt.datetime, minutes: int) -> dt.datetime | None:
         paused = paused_time(h, facts.created_at, facts.history, start, now)
-        return add_business_time(h, start, dt.timedelta(minutes=minutes) + paused)
+        try:
+            return add_business_time(h, start, dt.timedelta(minutes=minutes) + paused)
+        except ValueError:
+            # Hours with no open time in the next year (an inbox closed for good, or set
+            # up as "never open" to take only messages): no target can fall due.
+            return None
 
     resolution = after(facts.created_at, targets.resolution_minutes)
     if facts.awaiting_since is None:
