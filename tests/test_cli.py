@@ -105,6 +105,22 @@ def test_demo_loads_once_and_audit_verify_notices_tampering(
     intact = run(["audit", "verify"], env)
     assert intact.returncode == 0 and "intact" in intact.stdout
     with sqlite3.connect(tmp_path / "balie.db") as conn:
+        # The service workflows have something to show: an approval to decide, shared
+        # macros, an incident on the widget, and running SLA clocks.
+        assert conn.execute("SELECT kind, status FROM goodwill_actions").fetchall() == [
+            ("refund", "pending_approval")
+        ]
+        assert conn.execute("SELECT count(*) FROM macros WHERE owner_id IS NULL").fetchone() == (2,)
+        assert (
+            conn.execute("SELECT incident FROM inboxes WHERE channel = 'chat'")
+            .fetchone()[0]
+            .startswith("Betalen met iDEAL")
+        )
+        running = conn.execute(
+            "SELECT count(*) FROM conversations WHERE resolution_due_at IS NOT NULL"
+        ).fetchone()[0]
+        assert running > 0
+    with sqlite3.connect(tmp_path / "balie.db") as conn:
         conn.execute('UPDATE audit_events SET after = \'{"status": "open"}\' WHERE seq = 7')
     broken = run(["audit", "verify"], env)
     assert broken.returncode == 1

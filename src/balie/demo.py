@@ -15,7 +15,10 @@ from balie.agents.actions import create_agent, create_inbox, create_team
 from balie.chat.actions import configure_inbox
 from balie.conversations import actions as conversations
 from balie.customers.actions import customer_for_email
+from balie.goodwill import actions as goodwill
 from balie.hours import WEEKDAYS
+from balie.incidents import actions as incidents
+from balie.macros import actions as macros
 from balie.store.database import Database
 from balie.store.tables import Agent, Conversation, Inbox
 
@@ -295,7 +298,54 @@ async def load_demo(db: Database) -> bool:
             to_agent_id=agents["julia"].id,
             note="Ik ben morgen vrij; kun jij de vervanging afronden?",
         )
+        # A refund above Lotte's mandate, waiting for Ahmed's one-click decision (C2).
+        await goodwill.grant(
+            act_lotte,
+            told["Wasmachine lekt na reparatie"],
+            kind="refund",
+            amount_cents=12_000,
+            reason="Derde lekkage na reparatie; klant wil geen vierde monteursbezoek.",
+        )
+        ahmed = agents["ahmed"]
+        act_ahmed = Act(session, Actor("agent", ahmed.id, ahmed.role, ahmed.team_id), now)
+        for name, language, body, tag in SHARED_MACROS:
+            await macros.create(
+                act_ahmed,
+                name=name,
+                language=language,
+                body=body,
+                actions=[{"type": "tag", "tag": tag}, {"type": "status", "status": "resolved"}],
+                shared=True,
+            )
+        # A known problem: the widget shows it, and chats that mention it are linked (B3).
+        await incidents.create(
+            act_ahmed,
+            inbox_id=inboxes["Webshop chat"].id,
+            title="Betalen met iDEAL lukt tijdelijk niet",
+            body="We werken aan een oplossing. Uw bestelling blijft bewaard.",
+            keywords=["ideal", "betalen", "betaling"],
+        )
     return True
+
+
+SHARED_MACROS = (
+    (
+        "Opgelost, met vriendelijke groet",
+        "nl",
+        "Beste {customer_first_name},\n\nFijn dat het nu is opgelost. Heeft u nog een vraag, "
+        "dan helpen we u graag: we zijn bereikbaar {business_hours}.\n\n"
+        "Met vriendelijke groet,\n{agent_first_name}",
+        "opgelost",
+    ),
+    (
+        "Resolved, kind regards",
+        "en",
+        "Dear {customer_first_name},\n\nGood to hear it is sorted out. If anything else comes "
+        "up, we are glad to help: you can reach us {business_hours}.\n\n"
+        "Kind regards,\n{agent_first_name}",
+        "resolved",
+    ),
+)
 
 
 async def _tell(
