@@ -14,7 +14,7 @@ from balie.act import CLI, Act, utcnow
 from balie.agents.actions import create_inbox, create_team
 from balie.chat.actions import configure_inbox
 from balie.store.database import Database
-from balie.store.tables import Alert, Callback, Conversation, Inbox, Message, Timer
+from balie.store.tables import Alert, Callback, Conversation, Customer, Inbox, Message, Timer
 from balie.timers.loop import fire_due
 from tests.conftest import MakeAgent, Person, new_conversation, snapshot
 from tests.test_web_support import csrf_of, log_in, web_client
@@ -85,9 +85,8 @@ async def test_an_agent_plans_a_callback_and_its_reminders_are_armed(
     assert callback["status"] == "scheduled"
     assert callback["owner_id"] == agent.id  # nobody owned the conversation
     timers = await timers_of(db, callback["id"])
-    assert timers["remind"].kind == "alerts.remind"
+    assert timers["remind"].kind == "callbacks.remind"
     assert timers["remind"].due_at == start - dt.timedelta(minutes=15)
-    assert timers["remind"].payload["agent_id"] == agent.id
     assert timers["check"].kind == "callbacks.check"
     assert timers["check"].due_at == start + dt.timedelta(minutes=60)
 
@@ -307,8 +306,10 @@ async def test_a_visitor_asks_for_a_callback_outside_business_hours(
     assert callback.slot_start.isoformat() == offered[1]["start"]
     assert conversation is not None and conversation.inbox_id == inbox.id
     assert conversation.channel == "chat" and conversation.visitor is not None
-    timers = await timers_of(db, callback.id)
-    assert timers["remind"].payload["agent_id"] is None  # the supervisors hear of it
+    # Nobody has taken it: the supervisors hear of it.
+    await fire_due(db, now=callback.slot_start - dt.timedelta(minutes=15))
+    (reminder,) = await alerts(db, "callback_due")
+    assert reminder.agent_id is None and "nobody has taken it yet" in reminder.text
     async with db.reading() as session:
         notes = list(
             await session.scalars(
@@ -355,3 +356,172 @@ async def test_the_conversation_panel_plans_and_records_callbacks(
         assert "callback-no_show" in panel.text and "Opnieuw plannen" in panel.text
         page = await browser.get(f"/callbacks?day={day.date().isoformat()}")
         assert page.status_code == 200 and "+31201234567" in page.text
+
+
+async def _visitor_with_open_chat(
+    anon: httpx.AsyncClient, db: Database
+) -> tuple[Inbox, dict[str, str], list[dict[str, str]], int]:
+    """A closed chat inbox and a visitor whose callback request opened a chat."""
+    hour = (utcnow().hour + 3) % 24
+    inbox = await chat_inbox(db, one_hour_a_day(hour))
+    offered = (await anon.get(f"/chat/v1/inboxes/{inbox.key}/callback-slots")).json()["slots"]
+    token = (await anon.post(f"/chat/v1/inboxes/{inbox.key}/visitors")).json()["token"]
+    visitor = {"Authorization": f"Bearer {token}"}
+    first = await anon.post(
+        f"/chat/v1/inboxes/{inbox.key}/callbacks",
+        json={"phone": "0612345678", "slot_start": offered[0]["start"], "client_id": "r-1"},
+        headers=visitor,
+    )
+    assert first.status_code == 201, first.text
+    return inbox, visitor, offered, int(first.json()["conversation_id"])
+
+
+async def test_a_blocked_customer_cannot_ask_for_a_callback_through_an_open_chat(
+    app: Any, anon: httpx.AsyncClient, db: Database
+) -> None:
+    inbox, visitor, offered, conversation_id = await _visitor_with_open_chat(anon, db)
+    async with db.writing() as session:
+        conversation = await session.get(Conversation, conversation_id)
+        assert conversation is not None
+        customer = await session.get(Customer, conversation.customer_id)
+        assert customer is not None
+        customer.blocked_until = utcnow() + dt.timedelta(days=30)
+    before = await snapshot(db)
+    refused = await anon.post(
+        f"/chat/v1/inboxes/{inbox.key}/callbacks",
+        json={"phone": "0612345678", "slot_start": offered[1]["start"], "client_id": "r-2"},
+        headers=visitor,
+    )
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["chat_code"] == "blocked"
+    assert await snapshot(db) == before
+
+
+async def test_the_visitors_words_reach_their_open_chat(
+    app: Any, anon: httpx.AsyncClient, db: Database
+) -> None:
+    inbox, visitor, offered, conversation_id = await _visitor_with_open_chat(anon, db)
+    asked = await anon.post(
+        f"/chat/v1/inboxes/{inbox.key}/callbacks",
+        json={
+            "phone": "0612345678",
+            "slot_start": offered[1]["start"],
+            "client_id": "r-2",
+            "text": "Het gaat over bestelling 4411",
+        },
+        headers=visitor,
+    )
+    assert asked.status_code == 201, asked.text
+    assert asked.json()["conversation_id"] == conversation_id
+    async with db.reading() as session:
+        said = list(
+            await session.scalars(
+                select(Message.text).where(
+                    Message.conversation_id == conversation_id, Message.author_kind == "customer"
+                )
+            )
+        )
+    assert "Het gaat over bestelling 4411" in said
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/api/v1/callbacks", {"day": "9999-12-31"}, "day"),
+        ("/api/v1/callbacks", {"day": "0001-01-01"}, "day"),
+        ("/callbacks", {"day": "9999-12-31"}, "day"),
+        ("/callbacks", {"day": "0001-01-01"}, "day"),
+    ],
+)
+async def test_far_away_days_are_refused_naming_the_field(
+    app: Any, agent: Person, path: str, params: dict[str, str], field: str
+) -> None:
+    if path.startswith("/api"):
+        answer = await agent.client.get(path, params=params)
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["field"] == field
+    else:
+        async with web_client(app) as browser:
+            await log_in(browser, agent.email)
+            answer = await browser.get(path, params=params)
+        assert answer.status_code == 422, answer.text
+
+
+async def test_far_away_slots_are_refused_naming_the_field_and_change_nothing(
+    agent: Person, anon: httpx.AsyncClient, db: Database
+) -> None:
+    conversation_id = await conversation_of(agent)
+    hour = (utcnow().hour + 3) % 24
+    inbox = await chat_inbox(db, one_hour_a_day(hour))
+    token = (await anon.post(f"/chat/v1/inboxes/{inbox.key}/visitors")).json()["token"]
+    before = await snapshot(db)
+    far = "9999-12-31T23:59:59-01:00"
+    public = await anon.post(
+        f"/chat/v1/inboxes/{inbox.key}/callbacks",
+        json={"phone": "0612345678", "slot_start": far, "client_id": "r-1"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert public.status_code == 422, public.text
+    assert public.json()["field"] == "slot_start"
+    for start, end, field in (
+        (far, far, "slot_start"),
+        ("0001-01-01T00:00:00+01:00", tomorrow_at(10).isoformat(), "slot_start"),
+        (tomorrow_at(10).isoformat(), far, "slot_end"),
+    ):
+        planned = await agent.client.post(
+            f"/api/v1/conversations/{conversation_id}/callbacks",
+            json={"phone": "0612345678", "slot_start": start, "slot_end": end},
+        )
+        assert planned.status_code == 422, planned.text
+        assert planned.json()["field"] == field
+    assert await snapshot(db) == before
+
+
+async def test_the_reminder_follows_a_hand_over(make_agent: MakeAgent, db: Database) -> None:
+    planner, colleague = await make_agent("agent"), await make_agent("agent")
+    conversation_id = await conversation_of(planner)
+    taken = await planner.client.patch(
+        f"/api/v1/conversations/{conversation_id}", json={"owner_id": planner.id}
+    )
+    assert taken.status_code == 200, taken.text
+    start = tomorrow_at(10)
+    planned = await planner.client.post(
+        f"/api/v1/conversations/{conversation_id}/callbacks",
+        json={"phone": "0612345678", **slot(start)},
+    )
+    assert planned.status_code == 201, planned.text
+    asked = await planner.client.post(
+        f"/api/v1/conversations/{conversation_id}/handovers", json={"to_agent_id": colleague.id}
+    )
+    assert asked.status_code == 201, asked.text
+    accepted = await colleague.client.post(f"/api/v1/handovers/{asked.json()['id']}/accept")
+    assert accepted.status_code == 200, accepted.text
+
+    day = {"day": start.date().isoformat()}
+    assert [
+        c["id"] for c in (await colleague.client.get("/api/v1/callbacks", params=day)).json()
+    ] == [planned.json()["id"]]
+    assert (await planner.client.get("/api/v1/callbacks", params=day)).json() == []
+    await fire_due(db, now=start - dt.timedelta(minutes=15))
+    (reminder,) = await alerts(db, "callback_due")
+    assert reminder.agent_id == colleague.id
+    await fire_due(db, now=start + dt.timedelta(hours=2))
+    (question,) = await alerts(db, "callback_unrecorded")
+    assert question.agent_id == colleague.id
+
+
+async def test_the_agent_who_takes_a_widget_request_is_reminded(
+    app: Any, anon: httpx.AsyncClient, agent: Person, db: Database
+) -> None:
+    _, _, offered, conversation_id = await _visitor_with_open_chat(anon, db)
+    async with db.writing() as session:  # the agent may see the chat inbox's team
+        conversation = await session.get(Conversation, conversation_id)
+        assert conversation is not None
+        conversation.owner_id = agent.id
+    day = {"day": offered[0]["start"][:10]}
+    mine = (await agent.client.get("/api/v1/callbacks", params=day)).json()
+    assert [c["conversation_id"] for c in mine] == [conversation_id]
+    start = dt.datetime.fromisoformat(offered[0]["start"])
+    await fire_due(db, now=start - dt.timedelta(minutes=15))
+    (reminder,) = await alerts(db, "callback_due")
+    assert reminder.agent_id == agent.id and "nobody has taken it" not in reminder.text

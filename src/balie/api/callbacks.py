@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, Field
 
+from balie import moments
 from balie.act import utcnow
 from balie.api import PREFIX
 from balie.api.schemas import In
@@ -38,8 +39,9 @@ class RescheduleIn(In):
     slot_end: AwareDatetime
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(dt.UTC)
+def _utc(moment: dt.datetime, field: str) -> dt.datetime:
+    # A far-away moment is a 422 naming the field, not an overflow.
+    return moments.check_moment(moment, field, now=utcnow())
 
 
 @router.post("/conversations/{conversation_id}/callbacks", status_code=201)
@@ -50,8 +52,8 @@ async def schedule(conversation_id: IdPath, body: CallbackCreate, caller: Agent)
             act,
             conversation,
             phone=body.phone,
-            slot_start=_utc(body.slot_start),
-            slot_end=_utc(body.slot_end),
+            slot_start=_utc(body.slot_start, "slot_start"),
+            slot_end=_utc(body.slot_end, "slot_end"),
             note=body.note,
         )
         return actions.card(callback)
@@ -74,7 +76,8 @@ async def for_day(
 ) -> list[dict[str, Any]]:
     """The callbacks with a slot on ``day`` (Balie's local calendar day), the caller's own
     or (``mine=false``) every one the caller may see."""
-    wanted = day or utcnow().astimezone(LOCAL_ZONE).date()
+    today = utcnow().astimezone(LOCAL_ZONE).date()
+    wanted = moments.check_date(day, "day", now=today) if day else today
     async with caller.reading() as act:
         rows = await queries.for_day(act.session, caller.actor, wanted, mine=mine)
         return [{**actions.card(c), "subject": v.subject} for c, v in rows]
@@ -108,7 +111,10 @@ async def outcome(callback_id: IdPath, body: OutcomeIn, caller: Agent) -> dict[s
 async def reschedule(callback_id: IdPath, body: RescheduleIn, caller: Agent) -> dict[str, Any]:
     async with caller.writing() as act:
         callback = await actions.reschedule(
-            act, callback_id, slot_start=_utc(body.slot_start), slot_end=_utc(body.slot_end)
+            act,
+            callback_id,
+            slot_start=_utc(body.slot_start, "slot_start"),
+            slot_end=_utc(body.slot_end, "slot_end"),
         )
         return actions.card(callback)
 

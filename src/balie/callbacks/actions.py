@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from balie import moments
+from balie.abuse import queries as abuse_queries
 from balie.act import Act
 from balie.callbacks import slots
 from balie.chat import actions as chat_actions
@@ -16,7 +18,7 @@ from balie.chat.visitors import Visitor
 from balie.conversations import actions as conversation_actions
 from balie.errors import Conflict, InvalidInput, NotFound
 from balie.hours import BusinessHours, parse_hours
-from balie.store.tables import Callback, Conversation, Inbox
+from balie.store.tables import Callback, Conversation, Customer, Inbox
 from balie.timers import actions as timers
 from balie.zone import LOCAL_ZONE
 
@@ -88,21 +90,15 @@ def _slot(
 
 
 async def _arm(act: Act, callback: Callback) -> None:
-    """Remind the owner (or, with nobody owning it, the supervisors) before the slot, and
-    ask after it whether the call happened. Same keys: a moved slot moves the timers."""
+    """Remind before the slot and ask after it whether the call happened. Same keys: a
+    moved slot moves the timers. The recipient is chosen when each fires
+    (balie.callbacks.timers.responsible), so a hand-over in between is followed."""
     await timers.schedule(
         act,
         key=remind_key(callback.id),
-        kind="alerts.remind",
+        kind="callbacks.remind",
         due_at=max(callback.slot_start - REMIND_BEFORE, act.now),
-        payload={
-            "kind": "callback_due",
-            "text": f"Callback to {callback.phone} at {_local(callback.slot_start)}"
-            + ("" if callback.owner_id else " (nobody has taken it yet)"),
-            "conversation_id": callback.conversation_id,
-            "agent_id": callback.owner_id,
-            "data": {"callback_id": callback.id},
-        },
+        payload={"callback_id": callback.id},
     )
     await timers.schedule(
         act,
@@ -261,7 +257,7 @@ async def cancel_callback(act: Act, callback_id: int) -> Callback:
     return callback
 
 
-def _aware(raw: Any, field: str) -> dt.datetime:
+def _aware(raw: Any, field: str, now: dt.datetime) -> dt.datetime:
     if not isinstance(raw, str) or len(raw) > 40:
         raise InvalidInput("Choose one of the offered times.", field=field)
     try:
@@ -270,7 +266,8 @@ def _aware(raw: Any, field: str) -> dt.datetime:
         raise InvalidInput("Choose one of the offered times.", field=field) from None
     if moment.tzinfo is None:
         raise InvalidInput("Give the time with its time zone.", field=field)
-    return moment.astimezone(dt.UTC)
+    # Also catches a moment that overflows when turned into UTC (year 9999 at -01:00).
+    return moments.check_moment(moment, field, now=now)
 
 
 async def request_from_widget(
@@ -286,7 +283,7 @@ async def request_from_widget(
     if unknown:
         raise InvalidInput(f"Unknown field: {sorted(unknown)[0]}.", field=sorted(unknown)[0])
     number = _phone(body.get("phone"))
-    start = _aware(body.get("slot_start"), "slot_start")
+    start = _aware(body.get("slot_start"), "slot_start", act.now)
     preferred = body.get("preferred_time")
     if preferred is not None and (not isinstance(preferred, str) or len(preferred) > 100):
         raise InvalidInput(
@@ -297,11 +294,19 @@ async def request_from_widget(
     if start not in offered:
         raise InvalidInput("Choose one of the offered times.", field="slot_start")
     text = body.get("text")
-    if text is None or (isinstance(text, str) and not text.strip()):
+    if text is not None and not isinstance(text, str):
+        raise InvalidInput("text must be a string.", field="text")
+    words = (text or "").strip()
+    if not words:
         text = "Please call me back."
     current = await chat_actions.current_conversation(act, visitor)
     if current is not None and current.status != "resolved":
         conversation = current
+        # Reusing the open chat skips start_chat, and with it the block check: a customer
+        # blocked while the chat was open may not plan calls through it (SCENARIOS A2).
+        customer = await act.session.get(Customer, conversation.customer_id)
+        if customer is not None:
+            abuse_queries.refuse_blocked(customer, act.now)
     else:
         conversation, _ = await chat_actions.start_chat(
             act,
@@ -327,13 +332,19 @@ async def request_from_widget(
         conversation,
         sorted({*await conversation_actions.tags_of(act, conversation.id), "callback-request"}),
     )
+    if conversation is current and words:
+        # A new chat starts with the visitor's words; an open one gets them as a message,
+        # so what they wrote with the request is not lost.
+        await conversation_actions.add_message(
+            act, conversation, text=words, internal=False, author_kind="customer"
+        )
     callback = await _create(
         act,
         conversation,
         phone=number,
         slot_start=start,
         slot_end=offered[start],
-        note="Requested in the chat widget outside business hours.",
+        note="Requested in the chat widget.",
         owner_id=None,
     )
     # The request in the timeline, in the visitor's own words, for whoever takes it.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from balie.act import Actor
@@ -34,8 +34,10 @@ def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 async def for_day(
     session: AsyncSession, actor: Actor, day: dt.date, *, mine: bool
 ) -> list[tuple[Callback, Conversation]]:
-    """The callbacks with a slot starting on ``day``: the actor's own (``mine``), or every
-    one in conversations the actor may see, in slot order."""
+    """The callbacks with a slot starting on ``day``: the actor's own (``mine``: in
+    conversations the actor owns, or planned by the actor in a conversation nobody owns;
+    the same rule as balie.callbacks.timers.responsible), or every one in conversations
+    the actor may see, in slot order."""
     start, end = day_bounds(day)
     query = (
         select(Callback, Conversation)
@@ -44,5 +46,10 @@ async def for_day(
         .order_by(Callback.slot_start, Callback.id)
     )
     if mine:
-        query = query.where(Callback.owner_id == actor.id)
+        query = query.where(
+            or_(
+                Conversation.owner_id == actor.id,
+                and_(Conversation.owner_id.is_(None), Callback.owner_id == actor.id),
+            )
+        )
     return [(c, v) for c, v in await session.execute(query)]

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
+from balie import moments
 from balie.act import utcnow
 from balie.callbacks import actions, queries, slots
 from balie.conversations import actions as conversation_actions
@@ -36,6 +37,7 @@ def _slot_of(form: FormData) -> tuple[dt.datetime, dt.datetime]:
         day = dt.date.fromisoformat(field(form, "date"))
     except ValueError:
         raise InvalidInput("Choose a date.", field="date") from None
+    moments.check_date(day, "date", now=utcnow())
     try:
         start_time = dt.time.fromisoformat(field(form, "time"))
     except ValueError:
@@ -124,6 +126,8 @@ async def callbacks_page(
         shown = dt.date.fromisoformat(day) if day else today
     except ValueError:
         raise InvalidInput("Choose a date as YYYY-MM-DD.", field="day") from None
+    # The day before and after must exist too: far-away days are refused.
+    moments.check_date(shown, "day", now=today)
     async with caller.reading() as act:
         rows = await queries.for_day(act.session, caller.actor, shown, mine=not everyone)
         names = await directory.agent_names(act.session)
