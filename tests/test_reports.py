@@ -484,6 +484,10 @@ BAD_FILTERS = [
     ({"inbox_id": "999999"}, "inbox_id"),
     ({"inbox_id": "web"}, "inbox_id"),
     ({"agent_id": "999999"}, "agent_id"),
+    # Far-away days would overflow when turned into moments: refused, not a 500.
+    ({"since": "9999-12-31", "until": "9999-12-31"}, "since"),
+    ({"since": "0001-01-01"}, "since"),
+    ({"until": "9999-12-31"}, "until"),
 ]
 
 

@@ -86,6 +86,18 @@ async def test_bad_filter_shows_the_form_again_with_the_reason(
     assert await snapshot(db) == before
 
 
+async def test_a_far_away_day_shows_the_form_again_with_the_reason(
+    app: Any,
+    db: Database,
+    world: World,  # noqa: F811
+) -> None:
+    async with _signed_in(app, world.lead.email, "en") as client:
+        for since in ("0001-01-01", "9999-12-31"):
+            page = await client.get("/reports", params={"since": since, "until": since})
+            assert page.status_code == 422, since
+            assert "since must lie between the years 2000 and" in page.text
+
+
 async def test_agents_get_no_reports_page_nor_link(app: Any, world: World) -> None:  # noqa: F811
     async with _signed_in(app, world.anna.email, "en") as client:
         home = await client.get("/")

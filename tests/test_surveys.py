@@ -213,8 +213,17 @@ async def test_an_answer_is_stored_once_and_summed_up(
     ]
     by_inbox = await staff.client.get("/api/v1/surveys", params={"inbox_id": mail_inbox.id + 1000})
     assert by_inbox.json()["answered"] == 0
-    later = await staff.client.get("/api/v1/surveys", params={"since": "2099-01-01T00:00:00+00:00"})
+    later = await staff.client.get("/api/v1/surveys", params={"since": "2030-01-01T00:00:00+00:00"})
     assert later.json()["sent"] == 0 and later.json()["average"] is None
+    # Far away is a clear refusal naming the field, not an overflow.
+    for params, field in (
+        ({"since": "0001-01-01T00:00:00+01:00"}, "since"),
+        ({"until": "9999-12-31T23:59:59-01:00"}, "until"),
+        ({"since": "2099-01-01T00:00:00+00:00"}, "since"),
+    ):
+        far = await staff.client.get("/api/v1/surveys", params=params)
+        assert far.status_code == 422, far.text
+        assert far.json()["field"] == field
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import AwareDatetime
 
+from balie import moments
+from balie.act import utcnow
 from balie.api import PREFIX
 from balie.auth import Caller, require
 from balie.errors import InvalidInput
@@ -26,6 +28,11 @@ async def summary(
 ) -> dict[str, Any]:
     """Counts per score (1-5), the average, and the answers to "how could we have
     prevented this?" for surveys in the caller's conversations."""
+    # Far-away moments are a 422 naming the field, not an overflow in the database layer.
+    if since is not None:
+        since = moments.check_moment(since, "since", now=utcnow())
+    if until is not None:
+        until = moments.check_moment(until, "until", now=utcnow())
     if since is not None and until is not None and until <= since:
         raise InvalidInput("until must be after since.", field="until")
     async with caller.reading() as act:

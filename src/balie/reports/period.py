@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from balie import moments
 from balie.errors import InvalidInput
 from balie.zone import LOCAL_ZONE
 
@@ -57,13 +58,15 @@ def local_day(moment: dt.datetime) -> dt.date:
     return moment.astimezone(LOCAL_ZONE).date()
 
 
-def _date(raw: str | None, field: str) -> dt.date | None:
+def _date(raw: str | None, field: str, today: dt.date) -> dt.date | None:
     if raw is None or not raw.strip():
         return None
     try:
-        return dt.date.fromisoformat(raw.strip())
+        day = dt.date.fromisoformat(raw.strip())
     except ValueError:
         raise InvalidInput(f"{field} is not a date like 2026-12-01.", field=field) from None
+    # Far-away days would overflow when turned into moments (and mean nothing in a report).
+    return moments.check_date(day, field, now=today)
 
 
 def _id(raw: str | None, field: str) -> int | None:
@@ -84,8 +87,8 @@ def parse_filters(
     today: dt.date,
 ) -> Filters:
     """Filters from query parameters (empty means not given). ``today`` is the local date."""
-    first = _date(since, "since")
-    last = _date(until, "until")
+    first = _date(since, "since", today)
+    last = _date(until, "until", today)
     if last is None:
         last = today
     if first is None:
