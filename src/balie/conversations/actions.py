@@ -282,7 +282,8 @@ async def add_message(
         # A customer writing again reopens the conversation: nobody is ignored.
         await _set_status(act, conversation, "open", snoozed_until=None)
     if author_kind == "customer":
-        await workflows.on_customer_message(act, conversation, message, new=False)
+        # reopen=False: an automatic mail (out-of-office, list mail), not the customer.
+        await workflows.on_customer_message(act, conversation, message, new=False, contact=reopen)
     elif author_kind in ("agent", "bot") and not internal:
         await workflows.on_agent_reply(act, conversation, message)
     return message, True
@@ -316,6 +317,24 @@ async def _set_status(
         before=before,
         after=_snapshot(conversation),
     )
+    # A snooze ends by itself: a durable timer reopens the conversation at its time, so
+    # the SLA clocks run again. Snoozing again moves it; any other status cancels it,
+    # unless its time has come (then it is firing now, or will find nothing to do).
+    # Imported here: balie.conversations.timers imports this module.
+    from balie.conversations.timers import wake_key
+    from balie.timers import actions as timers
+
+    if status == "snoozed" and conversation.snoozed_until is not None:
+        until = conversation.snoozed_until.astimezone(dt.UTC)
+        await timers.schedule(
+            act,
+            key=wake_key(conversation.id),
+            kind="conversations.wake",
+            due_at=until,
+            payload={"conversation_id": conversation.id, "until": until.isoformat()},
+        )
+    elif before["snoozed_until"] is not None and before["snoozed_until"] > act.now:
+        await timers.cancel(act, wake_key(conversation.id))
     await workflows.on_status(act, conversation, before["status"])
 
 
