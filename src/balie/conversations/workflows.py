@@ -17,12 +17,18 @@ from balie.surveys import actions as surveys
 
 
 async def on_customer_message(
-    act: Act, conversation: Conversation, message: Message, *, new: bool
+    act: Act, conversation: Conversation, message: Message, *, new: bool, contact: bool = True
 ) -> None:
-    """A customer's message was stored (``new``: it opened the conversation)."""
+    """A customer's message was stored (``new``: it opened the conversation).
+
+    ``contact=False``: an automatic mail from the customer's address (an out-of-office
+    answer, list mail), kept in the timeline but not the customer asking anything: no
+    clock starts or bumps (nobody has to answer it), and it is no abuse to park."""
     if new:
         await repeats.on_new_conversation(act, conversation)
         await incidents.on_new_conversation(act, conversation, message)
+    if not contact:
+        return
     await abuse.on_customer_message(act, conversation)
     await clock.on_customer_message(act, conversation, message, new=new)
 
