@@ -9,9 +9,10 @@ from babel.dates import format_timedelta
 from sqlalchemy import select
 
 from balie.act import Act
+from balie.agents.roles import at_least
 from balie.alerts.actions import raise_alert
 from balie.policy import sla as policy
-from balie.store.tables import Conversation, Customer, SlaBreach
+from balie.store.tables import Agent, Conversation, Customer, SlaBreach
 from balie.timers.loop import Handler
 
 _WHAT = {
@@ -33,12 +34,23 @@ async def breach(act: Act, payload: dict[str, Any]) -> dt.datetime | None:
     due = dt.datetime.fromisoformat(str(payload["due_at"])).astimezone(dt.UTC)
     if getattr(conversation, field) != due:
         return None
+    # One breach per run of a clock: a pause and resume, a reopening or a raised severity
+    # moves the due time (and arms a new timer), but the customer's wait that was already
+    # escalated is not escalated again. A run starts with the wait (next answer) or with
+    # the conversation (first answer, resolution).
+    started = (
+        conversation.awaiting_since
+        if target == "next_response" and conversation.awaiting_since is not None
+        else conversation.created_at
+    )
     already = await act.session.scalar(
-        select(SlaBreach.id).where(
+        select(SlaBreach.id)
+        .where(
             SlaBreach.conversation_id == conversation.id,
             SlaBreach.target == target,
-            SlaBreach.due_at == due,
+            SlaBreach.breached_at >= started,
         )
+        .limit(1)
     )
     if already is not None:
         return None
@@ -59,15 +71,26 @@ async def breach(act: Act, payload: dict[str, Any]) -> dt.datetime | None:
         after={"breach_id": row.id, "target": target, "due_at": due, "severity": row.severity},
     )
     text = await _text(act, conversation, target)
-    data = {"target": target, "due_at": due.isoformat(), "breach_id": row.id}
+    data = {
+        "target": target,
+        "due_at": due.isoformat(),
+        "breach_id": row.id,
+        "owner_id": conversation.owner_id,
+    }
     await raise_alert(act, kind="sla_breach", text=text, conversation_id=conversation.id, data=data)
-    if conversation.owner_id is not None:
+    owner = (
+        await act.session.get(Agent, conversation.owner_id)
+        if conversation.owner_id is not None
+        else None
+    )
+    # Supervisors and admins already see the supervisors' alert: one breach, one alert each.
+    if owner is not None and not at_least(owner.role, "supervisor"):
         await raise_alert(
             act,
             kind="sla_breach",
             text=text,
             conversation_id=conversation.id,
-            agent_id=conversation.owner_id,
+            agent_id=owner.id,
             data=data,
         )
     return None
