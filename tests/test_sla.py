@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from balie.act import CLI, Act, utcnow
 from balie.conversations import actions
-from balie.hours import add_business_time, parse_hours
+from balie.customers.actions import customer_for_email
 from balie.store.database import Database
 from balie.store.tables import Alert, AuditEvent, Conversation, OutboxMail, SlaBreach, Timer
 from balie.timers.loop import fire_due
@@ -74,6 +74,22 @@ async def customer_writes(
         assert conversation is not None
         await actions.add_message(
             act, conversation, text=text, internal=False, author_kind="customer"
+        )
+
+
+async def set_status(
+    db: Database,
+    cid: int,
+    status: str,
+    *,
+    now: dt.datetime,
+    snoozed_until: dt.datetime | None = None,
+) -> None:
+    async with db.writing() as session:
+        conversation = await session.get(Conversation, cid)
+        assert conversation is not None
+        await actions.change_status(
+            Act(session, CLI, now), conversation, status, snoozed_until=snoozed_until
         )
 
 
@@ -145,11 +161,14 @@ async def test_waiting_on_the_customer_pauses_every_clock(db: Database, agent: P
     await fire_due(db, now=utcnow() + 100 * HOUR)
     assert await count(db, SlaBreach) == 0
 
-    # Back to open: the clocks run again, with the paused time given back.
-    r = await agent.client.patch(f"/api/v1/conversations/{created['id']}", json={"status": "open"})
-    resumed = r.json()
-    assert at(resumed["first_response_due_at"]) > at(created["first_response_due_at"])
-    assert at(resumed["resolution_due_at"]) > at(created["resolution_due_at"])
+    # Back to open three hours later: the clocks run again, with those hours given back.
+    start = at(created["created_at"])
+    assert start is not None
+    await set_status(db, created["id"], "open", now=start + 3 * HOUR)
+    resumed = await fetch(agent, created["id"])
+    paused_for = start + 3 * HOUR - at(paused["updated_at"])
+    assert at(resumed["first_response_due_at"]) == start + 8 * HOUR + paused_for
+    assert at(resumed["resolution_due_at"]) == start + 40 * HOUR + paused_for
 
 
 async def test_writing_again_without_an_answer_bumps_the_conversation(
@@ -207,6 +226,7 @@ async def test_a_missed_first_answer_is_one_breach_escalated_to_leads_owner_and_
         ("sla_breach", owner.id),
     ]
     assert "Karin Bakker" in alerts[0].text and "first answer" in alerts[0].text
+    assert alerts[0].data["owner_id"] == owner.id
     assert {m.to_address for m in mails} == {lead.email, owner.email}
 
     sla = await sla_of(lead, created["id"])
@@ -258,16 +278,30 @@ async def test_triage_that_finds_a_critical_case_later_alerts_and_shortens_the_c
     assert await count(db, Alert, Alert.kind == "critical") == 1
 
 
-async def test_business_hours_of_the_inbox_set_the_due_time(db: Database, agent: Person) -> None:
+async def test_business_hours_of_the_inbox_set_the_due_time(db: Database) -> None:
     hours = {
         "timezone": "Europe/Amsterdam",
         "weekly": {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
         "preset": "NL",
     }
     inbox = await make_email_inbox(db, hours=hours)
-    created = await create(agent, inbox_id=inbox.id)
-    expected = add_business_time(parse_hours(hours), at(created["created_at"]), 8 * HOUR)
-    assert at(created["first_response_due_at"]) == expected
+    # Friday 4 December 2026, 16:00 in Amsterdam: one business hour left that day, the
+    # weekend closed, so the eight hours end on Monday at 16:00 (15:00 UTC).
+    friday = dt.datetime(2026, 12, 4, 15, 0, tzinfo=dt.UTC)
+    async with db.writing() as session:
+        act = Act(session, CLI, friday)
+        customer = await customer_for_email(act, email="sanne@example.nl", name="Sanne")
+        conversation, _ = await actions.create_conversation(
+            act,
+            customer=customer,
+            subject="Lamp kapot",
+            text="Mijn lamp doet het niet.",
+            inbox_id=inbox.id,
+        )
+    async with db.reading() as session:
+        stored = await session.get(Conversation, conversation.id)
+        assert stored is not None
+    assert stored.first_response_due_at == dt.datetime(2026, 12, 7, 15, 0, tzinfo=dt.UTC)
 
 
 async def test_admins_set_policies_and_an_inbox_override_wins(
@@ -418,3 +452,143 @@ async def test_the_customer_answering_a_pending_conversation_restarts_the_next_a
     assert back["bumped_at"] is None
     # The hour spent pending is added to the resolution target.
     assert at(back["resolution_due_at"]) == at(created["resolution_due_at"]) + HOUR
+
+
+async def test_a_snoozed_conversation_wakes_up_and_its_clocks_run_again(
+    db: Database, agent: Person
+) -> None:
+    created = await create(agent)
+    start = at(created["created_at"])
+    assert start is not None
+    snoozed_at, until = start + HOUR, start + HOUR + dt.timedelta(minutes=5)
+    await set_status(db, created["id"], "snoozed", now=snoozed_at, snoozed_until=until)
+    assert (await fetch(agent, created["id"]))["first_response_due_at"] is None
+
+    assert await fire_due(db, now=until - dt.timedelta(seconds=1)) == 0
+    await fire_due(db, now=until)
+    woken = await fetch(agent, created["id"])
+    assert woken["status"] == "open"
+    assert woken["snoozed_until"] is None
+    # The five snoozed minutes are given back; the wait itself still counts.
+    assert at(woken["first_response_due_at"]) == start + 8 * HOUR + dt.timedelta(minutes=5)
+
+    # Nobody answered: 100 hours later the first answer is one breach, not silence.
+    await fire_due(db, now=start + 100 * HOUR)
+    async with db.reading() as session:
+        breaches = list(await session.scalars(select(SlaBreach)))
+    assert {b.target for b in breaches} == {"first_response", "resolution"}
+    assert await count(db, AuditEvent, AuditEvent.action == "conversation.status") == 2
+
+
+async def test_a_snooze_ended_by_hand_or_moved_wakes_nothing_later(
+    db: Database, agent: Person
+) -> None:
+    first, second = await create(agent), await create(agent, subject="Droger piept")
+    start = utcnow()
+    await set_status(db, first["id"], "snoozed", now=start, snoozed_until=start + HOUR)
+    await set_status(db, first["id"], "open", now=start + dt.timedelta(minutes=10))
+    await set_status(db, first["id"], "pending", now=start + dt.timedelta(minutes=11))
+    # Woken by hand and snoozed again, to a later time: the one wake-up moves with it.
+    await set_status(db, second["id"], "snoozed", now=start, snoozed_until=start + HOUR)
+    await set_status(db, second["id"], "open", now=start + dt.timedelta(minutes=1))
+    await set_status(
+        db,
+        second["id"],
+        "snoozed",
+        now=start + dt.timedelta(minutes=2),
+        snoozed_until=start + 3 * HOUR,
+    )
+    await fire_due(db, now=start + 2 * HOUR)
+    assert (await fetch(agent, first["id"]))["status"] == "pending"
+    assert (await fetch(agent, second["id"]))["status"] == "snoozed"
+    await fire_due(db, now=start + 3 * HOUR)
+    assert (await fetch(agent, second["id"]))["status"] == "open"
+    assert await count(db, Timer, Timer.kind == "conversations.wake") == 2
+
+
+async def test_a_breached_clock_is_escalated_once_however_often_it_pauses(
+    db: Database, make_agent: MakeAgent
+) -> None:
+    lead = await make_agent("supervisor")
+    created = await create(lead)
+    start = at(created["created_at"])
+    due = at(created["first_response_due_at"])
+    assert start is not None and due is not None
+    await fire_due(db, now=due + dt.timedelta(minutes=1))
+    assert await count(db, SlaBreach) == 1
+    # Waiting on the customer for an hour, then open again: the due time moves an hour,
+    # but this wait was already escalated.
+    await set_status(db, created["id"], "pending", now=due + HOUR)
+    await set_status(db, created["id"], "open", now=due + 2 * HOUR)
+    assert at((await fetch(lead, created["id"]))["first_response_due_at"]) == due + HOUR
+    # A customer reopening it after it was resolved: the same.
+    await set_status(db, created["id"], "resolved", now=due + 3 * HOUR)
+    await customer_writes(db, created["id"], "Het lekt nog steeds.", now=due + 4 * HOUR)
+    await fire_due(db, now=due + 6 * HOUR)
+    assert await count(db, SlaBreach, SlaBreach.target == "first_response") == 1
+    assert await count(db, Alert, Alert.kind == "sla_breach") == 1
+
+    # Answered, then a new question left unanswered: a new wait, so a new breach.
+    await reply(lead, created["id"])
+    asked = utcnow() + HOUR
+    await customer_writes(db, created["id"], "En wanneer komt de monteur?", now=asked)
+    await fire_due(db, now=asked + 9 * HOUR)
+    assert await count(db, SlaBreach, SlaBreach.target == "next_response") == 1
+
+
+async def test_a_breach_of_a_supervisors_own_conversation_is_one_alert(
+    db: Database, make_agent: MakeAgent
+) -> None:
+    lead = await make_agent("supervisor")
+    created = await create(lead)
+    r = await lead.client.patch(
+        f"/api/v1/conversations/{created['id']}", json={"owner_id": lead.id}
+    )
+    assert r.status_code == 200, r.text
+    due = at(created["first_response_due_at"])
+    assert due is not None
+    await fire_due(db, now=due + dt.timedelta(minutes=1))
+    async with db.reading() as session:
+        alerts = list(await session.scalars(select(Alert)))
+    assert [(a.kind, a.agent_id, a.data["owner_id"]) for a in alerts] == [
+        ("sla_breach", None, lead.id)
+    ]
+
+
+async def test_an_out_of_office_answer_starts_no_clock_and_bumps_nothing(
+    db: Database, receiver: Receiver, make_agent: MakeAgent
+) -> None:
+    person = await make_agent("agent", team="Team Shop support")
+    await deliver(receiver.port, mail(message_id="<ooo-1@example.nl>"))
+    (conversation,) = await conversations(db)
+    await reply(person, conversation.id)
+
+    def out_of_office() -> bytes:
+        return mail(
+            subject="Automatisch antwoord: Wasmachine lekt",
+            text="Ik ben afwezig tot maandag.",
+            in_reply_to="<ooo-1@example.nl>",
+            headers={"Auto-Submitted": "auto-replied"},
+        )
+
+    await deliver(receiver.port, out_of_office())
+    shown = await fetch(person, conversation.id)
+    assert shown["awaiting_since"] is None and shown["next_response_due_at"] is None
+    await fire_due(db, now=utcnow() + 9 * HOUR)
+    assert await count(db, SlaBreach, SlaBreach.target == "next_response") == 0
+
+    # While waiting on the customer, another out-of-office; then the customer really
+    # answers: a new question with its own clock, not a bump of the robot's mail.
+    r = await person.client.patch(
+        f"/api/v1/conversations/{conversation.id}", json={"status": "pending"}
+    )
+    assert r.status_code == 200, r.text
+    await deliver(receiver.port, out_of_office())
+    await deliver(
+        receiver.port,
+        mail(text="Hier is de foto van de lekkage.", in_reply_to="<ooo-1@example.nl>"),
+    )
+    back = await fetch(person, conversation.id)
+    assert back["status"] == "open"
+    assert back["bumped_at"] is None
+    assert at(back["next_response_due_at"]) == at(back["awaiting_since"]) + 8 * HOUR
