@@ -7,9 +7,11 @@ import datetime as dt
 import email
 import email.policy
 import re
+import time
 
 import httpx
 import pytest
+from itsdangerous import TimestampSigner
 from sqlalchemy import select, update
 
 from balie.store.database import Database
@@ -275,3 +277,37 @@ async def test_a_valid_token_of_a_survey_that_is_gone_is_a_404(
         (survey,) = list(await session.scalars(select(Survey)))
         await session.delete(survey)
     assert (await anon.get(link)).status_code == 404
+
+
+async def test_a_link_older_than_30_days_shows_that_the_survey_has_closed(
+    staff: Person,
+    mail_inbox: Inbox,
+    anon: httpx.AsyncClient,
+    db: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await resolved_mail_conversation(staff, mail_inbox)
+    link = await mailed_link(db)
+    page = await anon.get(link)
+    assert page.status_code == 200
+    found = NONCE.search(page.text)
+    assert found
+    # Thirty days and a minute later, by the signer's clock.
+    later = int(time.time()) + 30 * 24 * 3600 + 60
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: later)
+    before = await snapshot(db)
+    closed = await anon.get(link, headers={"Accept-Language": "en"})
+    assert closed.status_code == 410
+    assert "This survey has closed" in closed.text and "nonce" not in closed.text
+    sent = await anon.post(link, data={"nonce": found.group(1), "score": "5"})
+    assert sent.status_code == 410
+    assert await snapshot(db) == before
+
+
+async def test_the_page_sets_one_referrer_policy_that_keeps_the_form_origin(
+    staff: Person, mail_inbox: Inbox, anon: httpx.AsyncClient, db: Database
+) -> None:
+    """With "no-referrer" browsers post the form with "Origin: null", which is refused."""
+    await resolved_mail_conversation(staff, mail_inbox)
+    page = await anon.get(await mailed_link(db))
+    assert page.headers.get_list("referrer-policy") == ["same-origin"]

@@ -9,13 +9,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeSerializer
+from itsdangerous import (
+    BadSignature,
+    SignatureExpired,
+    TimestampSigner,
+    URLSafeTimedSerializer,
+)
 
 SALT = "balie.survey"
 FORM_SALT = "balie.survey.form"
 # A survey page left open this long must be reloaded before it is sent.
 FORM_MAX_AGE = 24 * 3600
 MAX_TOKEN = 200
+# A survey link works this long after it was sent; an answer weeks later says little
+# about how we helped, and a link found in an old mailbox should not open forever.
+LINK_MAX_AGE = 30 * 24 * 3600
+
+
+class LinkExpired(Exception):
+    """A genuine survey link, older than LINK_MAX_AGE."""
 
 
 @dataclass
@@ -44,15 +56,21 @@ def _current() -> _Keys:
 
 
 def token(survey_id: int) -> str:
-    return URLSafeSerializer(_current().secret, salt=SALT).dumps(survey_id)
+    """Signed with the time it was made, so the link expires (LINK_MAX_AGE)."""
+    return URLSafeTimedSerializer(_current().secret, salt=SALT).dumps(survey_id)
 
 
 def survey_id(given: str) -> int | None:
-    """The survey a token names, or None when it is not one of ours."""
+    """The survey a token names, or None when it is not one of ours; LinkExpired when it
+    is ours but too old."""
     if not given or len(given) > MAX_TOKEN:
         return None
     try:
-        value = URLSafeSerializer(_current().secret, salt=SALT).loads(given)
+        value = URLSafeTimedSerializer(_current().secret, salt=SALT).loads(
+            given, max_age=LINK_MAX_AGE
+        )
+    except SignatureExpired:  # a subclass of BadSignature: checked first
+        raise LinkExpired from None
     except BadSignature:
         return None
     return value if isinstance(value, int) and not isinstance(value, bool) else None

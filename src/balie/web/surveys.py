@@ -22,8 +22,11 @@ from balie.web.pages import field, ui_of
 
 router = APIRouter()
 CUSTOMER = Actor("customer", None, "customer")
-# A public page: never framed, never cached, no referrer with the token in it.
-HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+# A public page: never framed, never cached. The referrer policy is the application's
+# "same-origin" (balie.security): the token never leaves for another site. A page policy
+# of "no-referrer" would make browsers send "Origin: null" with the form, which
+# _same_origin rightly refuses.
+HEADERS = {"Cache-Control": "no-store"}
 
 
 def _page(request: Request, language: str, status: int = 200, **context: Any) -> Response:
@@ -43,6 +46,8 @@ def _page(request: Request, language: str, status: int = 200, **context: Any) ->
 
 
 async def _load(request: Request, token: str) -> tuple[Survey, str] | None:
+    """The survey and its page's language; None for a link that is not ours. A link
+    that is ours but too old raises tokens.LinkExpired."""
     survey_id = tokens.survey_id(token)
     if survey_id is None:
         return None
@@ -61,9 +66,18 @@ def _not_found(request: Request) -> Response:
     return _page(request, language, status=404, state="missing")
 
 
+def _expired(request: Request) -> Response:
+    # The token names no language we may trust after it expired: the browser's.
+    language = pick_language(request.headers.get("accept-language", ""))
+    return _page(request, language, status=410, state="expired")
+
+
 @router.get("/survey/{token}")
 async def survey_page(request: Request, token: str) -> Response:
-    found = await _load(request, token)
+    try:
+        found = await _load(request, token)
+    except tokens.LinkExpired:
+        return _expired(request)
     if found is None:
         return _not_found(request)
     survey, language = found
@@ -84,7 +98,10 @@ def _same_origin(request: Request) -> bool:
 
 @router.post("/survey/{token}")
 async def answer(request: Request, token: str) -> Response:
-    found = await _load(request, token)
+    try:
+        found = await _load(request, token)
+    except tokens.LinkExpired:
+        return _expired(request)
     if found is None:
         return _not_found(request)
     survey, language = found
