@@ -151,3 +151,42 @@ async def test_the_alerts_page_lists_open_alerts_and_marks_one_done(
     assert "Sanne wacht al 9 uur" not in open_part
     assert "Sanne wacht al 9 uur" in dealt_with
     assert "Kan iemand meekijken?" in open_part
+
+
+async def test_an_agent_no_longer_sees_an_alert_about_a_conversation_they_may_not_see(
+    db: Database,
+    make_agent: MakeAgent,
+    email_inbox: Inbox,  # noqa: F811
+) -> None:
+    lead = await make_agent("supervisor")
+    outsider = await make_agent("agent", team="Another team")
+    conversation = await open_conversation(lead, inbox_id=email_inbox.id)
+    about_it = await alert(
+        db,
+        kind="promise_due",
+        text="Bel Sanne terug",
+        conversation_id=conversation,
+        agent_id=outsider.id,
+    )
+    general = await alert(db, kind="promise_due", text="Koffie halen", agent_id=outsider.id)
+    mine = (await outsider.client.get("/api/v1/alerts")).json()
+    assert [a["id"] for a in mine] == [general]
+    assert (await outsider.client.post(f"/api/v1/alerts/{about_it}/done")).status_code == 404
+    assert about_it in [a["id"] for a in (await lead.client.get("/api/v1/alerts")).json()]
+
+
+async def test_every_page_counts_the_open_alerts_on_the_alerts_link(
+    app: Any, db: Database, make_agent: MakeAgent
+) -> None:
+    agent = await make_agent("agent")
+    first = await alert(db, kind="promise_due", text="Mail de factuur", agent_id=agent.id)
+    second = await alert(db, kind="callback", text="Bel om 14:00", agent_id=agent.id)
+    await alert(db, kind="sla_breach", text="Voor de leiding")  # not this agent's
+    async with web_client(app) as browser:
+        await log_in(browser, agent.email)
+        page = (await browser.get("/")).text
+        assert f'data-open="{second} {first}">2</span>' in page
+        csrf = await page_csrf(browser, "/alerts")
+        await browser.post(f"/alerts/{first}/done", data={"csrf": csrf})
+        page = (await browser.get("/")).text
+    assert f'data-open="{second}">1</span>' in page

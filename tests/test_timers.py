@@ -146,17 +146,6 @@ async def test_two_worker_processes_fire_every_timer_exactly_once(
     db: Database, database_url: str, tmp_path: Path
 ) -> None:
     count = 400
-    now = utcnow()
-    async with db.writing() as session:
-        act = Act(session, SYSTEM, now)
-        for n in range(count):
-            await schedule(
-                act,
-                key=f"load:{n}",
-                kind="alerts.remind",
-                due_at=now - dt.timedelta(seconds=1),
-                payload=reminder(f"herinnering {n}"),
-            )
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("BALIE_")},
         "BALIE_DATABASE_URL": database_url,
@@ -177,6 +166,22 @@ async def test_two_worker_processes_fire_every_timer_exactly_once(
         for _ in range(2)
     ]
     try:
+        # Both are polling before anything falls due, so both have the chance to take timers.
+        for worker in workers:
+            assert worker.stderr is not None
+            line = await asyncio.wait_for(worker.stderr.readline(), timeout=30)
+            assert b"running" in line, line
+        now = utcnow()
+        async with db.writing() as session:
+            act = Act(session, SYSTEM, now)
+            for n in range(count):
+                await schedule(
+                    act,
+                    key=f"load:{n}",
+                    kind="alerts.remind",
+                    due_at=now,
+                    payload=reminder(f"herinnering {n}"),
+                )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             async with db.reading() as session:

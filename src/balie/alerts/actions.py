@@ -7,17 +7,10 @@ from typing import Any
 from sqlalchemy import select
 
 from balie.act import Act
-from balie.agents.roles import at_least
+from balie.alerts import queries
 from balie.email import outbound
 from balie.errors import Conflict, NotFound
 from balie.store.tables import Agent, Alert, Conversation
-
-
-def addressed_to(alert: Alert, agent_id: int | None, role: str) -> bool:
-    """An alert with an agent is theirs (and any lead's); one without is every lead's."""
-    return at_least(role, "supervisor") or (
-        alert.agent_id is not None and alert.agent_id == agent_id
-    )
 
 
 async def _recipients(act: Act, alert: Alert, team_id: int | None) -> list[Agent]:
@@ -82,8 +75,10 @@ async def raise_alert(
 
 async def settle_alert(act: Act, alert_id: int) -> Alert:
     """Mark an alert dealt with; for an all-supervisors alert, one lead settles it for all."""
-    alert = await act.session.get(Alert, alert_id)
-    if alert is None or not addressed_to(alert, act.actor.id, act.actor.role):
+    alert = await act.session.scalar(
+        select(Alert).where(Alert.id == alert_id, queries.for_actor(act.actor))
+    )
+    if alert is None:
         raise NotFound(f"Alert {alert_id} does not exist.")
     if alert.done_at is not None:
         raise Conflict("This alert was already dealt with.")

@@ -4,18 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from balie.act import Actor
 from balie.agents.roles import at_least
-from balie.store.tables import Alert
+from balie.conversations.access import visible_to
+from balie.store.tables import Alert, Conversation
 
 
 def for_actor(actor: Actor) -> ColumnElement[bool]:
+    """A supervisor sees every alert; an agent their own, and only while they may still see
+    the conversation it is about (one moved to another team takes its alerts along)."""
     if at_least(actor.role, "supervisor"):
         return Alert.id.is_not(None)
-    return Alert.agent_id == actor.id
+    return and_(
+        Alert.agent_id == actor.id,
+        or_(
+            Alert.conversation_id.is_(None),
+            Alert.conversation_id.in_(select(Conversation.id).where(visible_to(actor))),
+        ),
+    )
 
 
 def card(alert: Alert) -> dict[str, Any]:
@@ -45,3 +54,14 @@ async def alerts_by_id(session: AsyncSession, actor: Actor, ids: set[int]) -> li
     if not ids:
         return []
     return list(await session.scalars(select(Alert).where(Alert.id.in_(ids), for_actor(actor))))
+
+
+async def open_ids(session: AsyncSession, actor: Actor, *, limit: int = 100) -> list[int]:
+    """The newest open alerts' ids: the count on every page, which live frames then keep."""
+    rows = await session.scalars(
+        select(Alert.id)
+        .where(for_actor(actor), Alert.done_at.is_(None))
+        .order_by(Alert.id.desc())
+        .limit(limit)
+    )
+    return list(rows)

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from starlette.datastructures import FormData
 
+from balie.alerts import queries as alert_queries
 from balie.auth import Caller, check_csrf, csrf_token
 from balie.chat.actions import DEFAULT_CAPACITY
 from balie.errors import BalieError, Forbidden, InvalidInput
@@ -65,11 +66,14 @@ async def signed_in(request: Request) -> Caller:
             agent = await session.get(Agent, agent_id)
             # The header's presence control shows the agent's chosen status on every page.
             presence = await session.get(AgentPresence, agent_id)
-    if agent is None or not agent.active:
-        raise LoginRequired
-    request.state.agent = agent
-    request.state.presence = presence
-    return Caller(agent, db, "session")
+            if agent is not None and agent.active:
+                caller = Caller(agent, db, "session")
+                # And the Alerts link, how many wait for them.
+                request.state.alert_ids = await alert_queries.open_ids(session, caller.actor)
+                request.state.agent = agent
+                request.state.presence = presence
+                return caller
+    raise LoginRequired
 
 
 UI = Annotated[WebUI, Depends(ui_of)]
@@ -142,6 +146,7 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
         lang=language,
         agent=getattr(request.state, "agent", None),
         presence=_presence(request),
+        alert_ids=getattr(request.state, "alert_ids", []),
         csrf=csrf_token(request),
         here=_here(request),
         **context,

@@ -313,11 +313,15 @@
     var box = document.getElementById("alerts-live");
     var counter = document.getElementById("alerts-count");
     if (!box) return null;
-    var seen = {};
+    // The alerts open when the page was made (the page says which), then those that came.
+    var open = {};
+    String((counter && counter.dataset.open) || "").split(" ").forEach(function (id) {
+      if (number(id)) open[number(id)] = true;
+    });
 
-    function count(delta) {
+    function count() {
       if (!counter) return;
-      var n = Math.max(0, number(counter.textContent) + delta);
+      var n = Object.keys(open).length;
       counter.textContent = n ? String(n) : "";
       counter.hidden = !n;
     }
@@ -345,14 +349,14 @@
     return function (frame) {
       var alert = frame.alert || {};
       var id = number(alert.id);
-      if (frame.action === "alert.done") {
-        if (seen[id]) count(-1);
-        delete seen[id];
+      if (frame.action === "alert.done" || alert.done_at) {
+        delete open[id];
+        count();
         return;
       }
-      if (seen[id] || alert.done_at) return;
-      seen[id] = true;
-      count(1);
+      if (open[id]) return;
+      open[id] = true;
+      count();
       show(alert);
     };
   }
