@@ -15,6 +15,13 @@ from balie.store.database import Database
 from balie.store.tables import Survey
 from balie.surveys import tokens
 from tests.browser.conftest import NewPage
+from tests.browser.test_widget_in_chromium import (  # noqa: F401 (the fixtures)
+    Desk,
+    OpenShop,
+    desk,
+    open_shop,
+    shop_url,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -44,3 +51,40 @@ async def test_a_customer_answers_the_survey(db: Database, new_page: NewPage) ->
         stored = await session.scalar(select(Survey).where(Survey.id == survey_id))
     assert stored is not None and (stored.status, stored.score) == ("answered", 4)
     assert stored.prevention == "Say in the manual that the hose can come loose."
+
+
+async def test_the_widget_makes_a_survey_button_only_of_balies_own_survey_links(
+    desk: Desk,  # noqa: F811
+    open_shop: OpenShop,  # noqa: F811
+) -> None:
+    """Incident updates are system messages a supervisor wrote: a "survey" address on
+    another site in one stays text; a link to this Balie's survey page is a button."""
+    await desk.configure(prechat=[], hours=None)
+    visitor = await open_shop(desk.key)
+    await visitor.widget(".launcher").click()
+    box = visitor.widget("textarea#balie-text")
+    await box.fill("De betaling lukt niet")
+    await box.press("Enter")
+    cid = (await desk.only_conversation())["id"]
+    own = f"{desk.live_server}/survey/abc.def"
+    for update in (
+        "Opgelost. Vul in: https://evil.example/survey/abc.def",
+        f"Opgelost. Vul in: {own}",
+    ):
+        made = await desk.admin.post(
+            "/api/v1/incidents", json={"inbox_id": desk.inbox_id, "title": "iDEAL storing"}
+        )
+        assert made.status_code == 201, made.text
+        incident = made.json()["id"]
+        linked = await desk.sanne.post(
+            f"/api/v1/incidents/{incident}/link", json={"conversation_id": cid}
+        )
+        assert linked.status_code == 200, linked.text
+        resolved = await desk.admin.post(
+            f"/api/v1/incidents/{incident}/resolve", json={"update": update}
+        )
+        assert resolved.status_code == 200, resolved.text
+    await expect(visitor.widget(".msg.from-system")).to_have_count(2)
+    button = visitor.widget(".survey-link")
+    await expect(button).to_have_count(1)
+    await expect(button).to_have_attribute("href", own)

@@ -1134,12 +1134,20 @@
   /* ------------------------------------------------------------------ survey */
 
   // The survey Balie sends after a chat is resolved is a notice with a link to the
-  // survey page; it gets a clear button of its own.
-  var SURVEY_RE = /https?:\/\/[^\s]+\/survey\/[A-Za-z0-9_.\-]+/;
+  // survey page; it gets a clear button of its own. Only a link to this Balie's own
+  // survey page does: other system notices (an incident update a supervisor wrote) may
+  // hold any address, and a button would lend it Balie's authority.
+  var SURVEY_PREFIX = BASE + "/survey/";
+  var SURVEY_TOKEN_RE = /^[A-Za-z0-9_.\-]+$/;
 
   function surveyButton(text) {
-    var found = SURVEY_RE.exec(String(text == null ? "" : text));
-    var url = found ? safeUrl(found[0]) : null;
+    var words = String(text == null ? "" : text).split(/\s+/);
+    var url = null;
+    for (var i = 0; i < words.length && !url; i++) {
+      var word = words[i];
+      if (word.indexOf(SURVEY_PREFIX) !== 0) continue;
+      if (SURVEY_TOKEN_RE.test(word.slice(SURVEY_PREFIX.length))) url = safeUrl(word);
+    }
     if (!url) return null;
     return h("a", {
       class: "survey-link",
