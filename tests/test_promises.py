@@ -1,6 +1,6 @@
 """Promises as follow-ups (C4), through the API: a reply that promises something by a
-time reminds the conversation's owner when it falls due (live and by e-mail, once), and
-tells the supervisors when it is still open two hours later; marking it kept or
+time reminds the conversation's owner ahead of it (live and by e-mail, once), and tells
+the supervisors when it is still open two (business) hours later; marking it kept or
 cancelling it stops both."""
 
 from __future__ import annotations
@@ -10,8 +10,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from balie.act import CLI, Act
+from balie.conversations import actions as conversation_actions
+from balie.customers.actions import customer_for_email
+from balie.promises import actions as promise_actions
 from balie.store.database import Database
-from balie.store.tables import Alert, AuditEvent, Conversation, OutboxMail, Timer
+from balie.store.tables import Alert, AuditEvent, Conversation, OutboxMail, Promise, Timer
 from balie.timers.loop import fire_due
 from balie.zone import LOCAL_ZONE
 from tests.conftest import MakeAgent, Person, new_conversation, snapshot
@@ -92,11 +96,13 @@ async def test_the_owner_is_reminded_once_when_due_and_supervisors_told_when_unk
     promise = await the_promise(agent)
     due = dt.datetime.fromisoformat(promise["due_at"])
 
-    await fire_due(db, now=due - SECOND)
+    # No inbox, so no business hours: reminded an hour ahead, while it can still be kept.
+    ahead = due - dt.timedelta(hours=1)
+    await fire_due(db, now=ahead - SECOND)
     assert await alerts(db, "promise_due") == []
 
-    await fire_due(db, now=due + SECOND)
-    await fire_due(db, now=due + 2 * SECOND)  # a second round does not remind again
+    await fire_due(db, now=ahead)
+    await fire_due(db, now=ahead + SECOND)  # a second round does not remind again
     (reminder,) = await alerts(db, "promise_due")
     assert reminder.agent_id == agent.id
     assert reminder.conversation_id == conversation_id
@@ -285,3 +291,81 @@ async def test_a_supervisor_may_settle_anyones_promise(make_agent: MakeAgent, db
 
     assert kept.status_code == 200
     assert (await agent.client.get(f"/api/v1/promises/{promise['id']}")).json()["status"] == "kept"
+
+
+OFFICE = {
+    "timezone": "Europe/Amsterdam",
+    "weekly": {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
+}
+
+
+def utc(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 12, day, hour, minute, tzinfo=dt.UTC)
+
+
+async def test_reminders_come_ahead_and_unkept_waits_for_office_hours(
+    make_agent: MakeAgent, db: Database
+) -> None:
+    agent = await make_agent("agent")
+    inbox = await make_email_inbox(db, hours=OFFICE)
+    # Friday 4 December 2026, 11:00 in Amsterdam (10:00 UTC); the office is open 9 to 17.
+    made = utc(4, 10)
+    async with db.writing() as session:
+        act = Act(session, CLI, made)
+        customer = await customer_for_email(act, email="sanne@example.nl", name="Sanne")
+        conversation, message = await conversation_actions.create_conversation(
+            act,
+            customer=customer,
+            subject="Onderzoek",
+            text="Wat is de uitslag?",
+            inbox_id=inbox.id,
+        )
+        conversation.owner_id = agent.id
+        friday = Promise(
+            conversation_id=conversation.id,
+            message_id=message.id,
+            agent_id=agent.id,
+            text="Vandaag voor 16:30",
+            due_at=utc(4, 15, 30),
+            status="open",
+            created_at=made,
+        )
+        monday = Promise(
+            conversation_id=conversation.id,
+            message_id=message.id,
+            agent_id=agent.id,
+            text="Maandag voor 9:30",
+            due_at=utc(7, 8, 30),
+            status="open",
+            created_at=made,
+        )
+        session.add_all([friday, monday])
+        await session.flush()
+        await promise_actions.track(act, [friday, monday])
+        ids = {friday.id: "friday", monday.id: "monday"}
+
+    async def reminded() -> list[str]:
+        return sorted(ids[a.data["promise_id"]] for a in await alerts(db, "promise_due"))
+
+    async def unkept() -> list[str]:
+        return sorted(ids[a.data["promise_id"]] for a in await alerts(db, "promise_unkept"))
+
+    # Friday's promise: reminded at 15:30, an hour before it is due.
+    await fire_due(db, now=utc(4, 14, 30) - SECOND)
+    assert await reminded() == []
+    await fire_due(db, now=utc(4, 14, 30))
+    assert await reminded() == ["friday"]
+    # Two hours after 16:30 the office has been closed for 1.5 of them: not unkept yet,
+    # nor all weekend.
+    await fire_due(db, now=utc(6, 23))
+    assert await unkept() == []
+    # Monday's 9:30 promise: reminded at 9:00, when the office opens, not at 8:30.
+    await fire_due(db, now=utc(7, 8) - SECOND)
+    assert await reminded() == ["friday"]
+    await fire_due(db, now=utc(7, 8))
+    assert await reminded() == ["friday", "monday"]
+    # Friday's two business hours of grace end at 10:30 on Monday.
+    await fire_due(db, now=utc(7, 9, 30) - SECOND)
+    assert await unkept() == []
+    await fire_due(db, now=utc(7, 9, 30))
+    assert await unkept() == ["friday"]

@@ -1,10 +1,11 @@
-"""Promises as follow-ups (C4): reminded when due, reported to a supervisor when unkept.
+"""Promises as follow-ups (C4): reminded before due, reported to a supervisor when unkept.
 
 The coach finds promises in a sent reply ("u ontvangt morgen voor 12:00 een e-mail") and
 ``balie.conversations.guardrails.record_promises`` stores them; ``track`` then arms two
-durable timers per promise with a due time: one at the due time, which reminds the
-conversation's owner, and one a grace period later, which marks a promise still open as
-unkept and tells the supervisors.
+durable timers per promise with a due time: one ahead of the due time (an hour before, or
+at the opening of that business day), which reminds the conversation's owner while it can
+still be kept, and one a grace period later in the inbox's business hours, which marks a
+promise still open as unkept and tells the supervisors (``balie.promises.timing``).
 
 A promise is kept when an agent says so: a later reply is not proof (it may be a
 holding answer), so nothing is marked kept automatically. One that no longer applies
@@ -15,18 +16,18 @@ later, so reports count it.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 
 from balie.act import Act
 from balie.agents.roles import at_least
 from balie.conversations.access import can_see
 from balie.errors import Conflict, Forbidden, InvalidInput, NotFound
+from balie.policy import sla as sla_policy
+from balie.promises import timing
+from balie.sla import queries as sla_queries
 from balie.store.tables import Conversation, Promise
 from balie.timers import actions as timers
 
-# How long after its due time an open promise counts as unkept.
-GRACE = dt.timedelta(hours=2)
 MAX_REASON_CHARS = 500
 
 
@@ -49,19 +50,25 @@ async def track(act: Act, promises: Iterable[Promise]) -> None:
     for promise in promises:
         if promise.due_at is None or promise.status != "open":
             continue
+        conversation = await act.session.get(Conversation, promise.conversation_id)
+        hours = None
+        if conversation is not None:
+            # The inbox's hours, as for its SLA clocks (critical cases: around the clock).
+            inbox_hours = await sla_queries.hours_of(act.session, conversation.inbox_id)
+            hours = sla_policy.hours_for(conversation.severity, inbox_hours)
         payload = {"promise_id": promise.id}
         await timers.schedule(
             act,
             key=due_key(promise.id),
             kind="promises.due",
-            due_at=promise.due_at,
+            due_at=timing.remind_at(promise.due_at, hours, act.now),
             payload=payload,
         )
         await timers.schedule(
             act,
             key=unkept_key(promise.id),
             kind="promises.unkept",
-            due_at=promise.due_at + GRACE,
+            due_at=timing.unkept_at(promise.due_at, hours),
             payload=payload,
         )
 

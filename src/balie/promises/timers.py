@@ -7,7 +7,8 @@ from typing import Any
 
 from balie.act import Act
 from balie.alerts.actions import raise_alert
-from balie.promises.actions import GRACE, responsible
+from balie.promises.actions import responsible
+from balie.promises.timing import GRACE
 from balie.store.tables import Agent, Conversation, Customer, Promise
 from balie.timers.loop import Handler
 from balie.zone import LOCAL_ZONE
