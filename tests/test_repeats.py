@@ -268,3 +268,53 @@ async def test_the_count_and_window_come_from_the_settings(
             "/api/v1/conversations", json=new_conversation(order_id=order["id"])
         )
     assert created.json()["repeat"] is True  # the second contact is enough here
+
+
+async def repeat_flags(agent: Person, *ids: int) -> list[bool]:
+    flags = []
+    for cid in ids:
+        shown = await agent.client.get(f"/api/v1/conversations/{cid}")
+        assert shown.status_code == 200, shown.text
+        flags.append(shown.json()["repeat"])
+    return flags
+
+
+async def about(agent: Person, cid: int, order_id: int | None) -> None:
+    r = await agent.client.post(
+        f"/api/v1/conversations/{cid}/about", json={"order_id": order_id, "product_id": None}
+    )
+    assert r.status_code == 200, r.text
+
+
+async def test_labelling_newest_first_flags_the_third_and_clearing_the_first_unflags_it(
+    agent: Person, db: Database
+) -> None:
+    order = await product_and_order(agent, sku="WM-12", reference="B-1212")
+    oldest = await earlier_contact(db, 60)
+    middle = await earlier_contact(db, 30)
+    newest = (await open_via_api(agent))["id"]
+
+    # The agents find out what each was about newest first.
+    await about(agent, newest, order["id"])
+    await about(agent, middle, order["id"])
+    assert await repeat_flags(agent, oldest, middle, newest) == [False, False, False]
+    await about(agent, oldest, order["id"])
+    # The third contact about the washer is a repeat, whichever was labelled last.
+    assert await repeat_flags(agent, oldest, middle, newest) == [False, False, True]
+
+    # The oldest turns out to be about something else: the newest is only the second.
+    await about(agent, oldest, None)
+    assert await repeat_flags(agent, oldest, middle, newest) == [False, False, False]
+    async with db.reading() as session:
+        audited = list(
+            await session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.action == "conversation.repeat")
+                .order_by(AuditEvent.id)
+            )
+        )
+    assert [(e.target, e.after["repeat"]) for e in audited] == [
+        (f"conversation:{newest}", True),
+        (f"conversation:{newest}", False),
+    ]
+    assert audited[0].after["earlier"] == [oldest, middle]

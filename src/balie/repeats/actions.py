@@ -13,7 +13,7 @@ from typing import Any
 from balie.act import Act
 from balie.errors import InvalidInput, NotFound
 from balie.policy.repeats import RepeatRule, judge
-from balie.repeats.queries import contact_of, earlier_contacts
+from balie.repeats.queries import affected_by, contact_of, earlier_contacts
 from balie.store.tables import Conversation, Order, Product
 
 _rule = RepeatRule()
@@ -40,7 +40,24 @@ async def on_new_conversation(act: Act, conversation: Conversation) -> None:
                 f"conversation:{conversation.id}",
                 after={"order_id": conversation.order_id, "product_id": order.product_id},
             )
-    await recheck(act, conversation)
+    await recheck_around(act, conversation)
+
+
+async def recheck_around(act: Act, conversation: Conversation, *abouts: dict[str, Any]) -> None:
+    """Judge again the conversation and the customer's later ones within the window
+    about what it is about now or was about before (``abouts``): a contact labelled late
+    (or unlabelled) changes whether the ones after it are repeats, whatever order the
+    agents label them in."""
+    orders = {a["order_id"] for a in (*abouts, _about(conversation)) if a["order_id"]}
+    products = {a["product_id"] for a in (*abouts, _about(conversation)) if a["product_id"]}
+    for each in await affected_by(
+        act.session,
+        conversation,
+        order_ids=orders,
+        product_ids=products,
+        window_days=_rule.window_days,
+    ):
+        await recheck(act, each)
 
 
 async def recheck(act: Act, conversation: Conversation) -> bool:
@@ -97,7 +114,7 @@ async def set_about(
             before=before,
             after=_about(conversation),
         )
-    await recheck(act, conversation)
+    await recheck_around(act, conversation, before)
     return conversation
 
 

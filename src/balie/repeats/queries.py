@@ -47,3 +47,39 @@ async def earlier_contacts(
         .order_by(Conversation.created_at, Conversation.id)
     )
     return [Contact(*row) for row in rows]
+
+
+async def affected_by(
+    session: AsyncSession,
+    conversation: Conversation,
+    *,
+    order_ids: set[int],
+    product_ids: set[int],
+    window_days: int,
+) -> list[Conversation]:
+    """The customer's conversations whose repeat flag may follow from what
+    ``conversation`` is (or was) about: itself, and those that started after it within
+    the window about any of these orders or products (it counts as their earlier
+    contact). Oldest first."""
+    about = []
+    if order_ids:
+        about.append(Conversation.order_id.in_(sorted(order_ids)))
+    if product_ids:
+        about.append(Conversation.product_id.in_(sorted(product_ids)))
+    later: list[Conversation] = []
+    if about:
+        until = conversation.created_at + dt.timedelta(days=window_days)
+        later = list(
+            await session.scalars(
+                select(Conversation)
+                .where(
+                    Conversation.customer_id == conversation.customer_id,
+                    Conversation.id != conversation.id,
+                    Conversation.created_at >= conversation.created_at,
+                    Conversation.created_at <= until,
+                    or_(*about),
+                )
+                .order_by(Conversation.created_at, Conversation.id)
+            )
+        )
+    return [conversation, *later]
