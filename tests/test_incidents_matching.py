@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from balie.incidents.matching import clean_keywords, keyword_in, match, words
+from balie.incidents.matching import MAX_WORDS, clean_keywords, keyword_in, match, words
 
 SHOP_DOWN = {
     "title": "Webshop onbereikbaar",
@@ -88,3 +88,83 @@ def test_keywords_are_trimmed_and_deduplicated_and_empty_ones_refused() -> None:
         clean_keywords(["   "])
     with pytest.raises(ValueError, match="1 to 50"):
         clean_keywords(["!!!"])
+
+
+class _CountingWords(list[str]):
+    """A word list that counts how many words slicing copies out of it."""
+
+    copied = 0
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def,override]
+        got = super().__getitem__(index)
+        if isinstance(index, slice):
+            _CountingWords.copied += len(got)
+        return got
+
+
+def test_a_long_message_is_scanned_once_per_keyword_not_once_per_word() -> None:
+    # 25,000 words of "a": the old scan copied the rest of the list at every position
+    # (~300 million words for one keyword); stemming each word once and searching the
+    # stems copies at most the scanned words.
+    text_words = _CountingWords(["a"] * 25_000)
+    _CountingWords.copied = 0
+    assert keyword_in("a a a b", text_words) is False
+    assert _CountingWords.copied <= MAX_WORDS
+
+
+def test_twenty_keywords_against_a_long_message_match_correctly() -> None:
+    text = "a " * 25_000  # 50,000 characters
+    keywords = [f"a a a a word{i}" for i in range(19)] + ["a a a a"]
+    verdict = match(keywords=keywords, subject="Help", text=text, **SHOP_DOWN)
+    assert verdict is not None and verdict.detail == "a a a a"
+    assert match(keywords=keywords[:19], subject="Help", text=text, **SHOP_DOWN) is None
+
+
+def test_only_the_first_words_of_a_message_are_scanned() -> None:
+    near = ["a"] * (MAX_WORDS - 1) + ["storing"]
+    far = ["a"] * MAX_WORDS + ["storing"]
+    assert keyword_in("storing", near) is True
+    assert keyword_in("storing", far) is False
+
+
+@pytest.mark.parametrize(
+    ("keyword", "subject", "text", "language"),
+    [
+        # The English stem of the Dutch "storing" is "store", of "levering" "lever".
+        ("storing", "Return", "I want to return my order from the store", "en"),
+        ("storing", "Return", "I want to return my order from the store", None),
+        ("levering", "Broken", "The lever of my coffee machine broke off", "en"),
+        ("levering", "Kapot", "De lever van mijn koffiemachine is afgebroken", "nl"),
+    ],
+)
+def test_a_dutch_keyword_does_not_match_an_english_word_with_the_same_stem(
+    keyword: str, subject: str, text: str, language: str | None
+) -> None:
+    verdict = match(keywords=[keyword], subject=subject, text=text, language=language, **SHOP_DOWN)
+    assert verdict is None
+
+
+def test_keywords_still_match_their_own_forms_in_the_conversation_language() -> None:
+    dutch = match(
+        keywords=["levering"],
+        subject="Leveringen",
+        text="Waar blijft mijn pakket?",
+        language="nl",
+        **SHOP_DOWN,
+    )
+    english = match(
+        keywords=["outage"],
+        subject="Outages",
+        text="Is the shop down?",
+        language="en",
+        **PAYMENTS,
+    )
+    # The same written word counts across languages.
+    loan = match(keywords=["iDEAL"], subject="Pay", text="iDEAL fails", language="en", **SHOP_DOWN)
+    assert dutch is not None and english is not None and loan is not None
+
+
+def test_words_compare_in_one_language_at_a_time() -> None:
+    # "storing" shares its English stem with "store", but not its Dutch one.
+    assert keyword_in("storing", words("the store"), ["nl"]) is False
+    assert keyword_in("storing", words("storingen"), ["nl"]) is True

@@ -179,6 +179,7 @@ async def on_new_conversation(act: Act, conversation: Conversation, message: Mes
             keywords=list(incident.keywords),
             subject=conversation.subject,
             text=message.text,
+            language=conversation.language,
         )
         if verdict is not None:
             await link(act, incident, conversation, how=verdict.how)

@@ -7,7 +7,17 @@ Two ways to say yes:
   forms of the same word in Dutch or English ("betaling" finds "betalingen", "outage"
   finds "outages");
 - the text is similar enough to the incident's title and body: a token-set Jaccard over
-  the content words of both, each word standing for its Dutch and English Snowball stems.
+  the content words of both, each word standing for its Snowball stem.
+
+Words are compared in one language at a time, Dutch stems with Dutch stems and English
+with English, and only in a language both sides may be in: the incident's (guessed from
+its title and body) and the conversation's (from triage). The English stem of the Dutch
+"storing" is "store", so without this an English "the store" would speak of a Dutch
+"storing"; across languages only the same written word counts ("iDEAL", "webshop").
+
+Only the first ``MAX_WORDS`` words of a message are scanned: matching runs inside the
+write transaction of every new conversation, and each keyword is one substring search
+over a string of stems, so the work grows with the text, not with its square.
 
 The threshold was tuned on the examples in tests/test_incidents_matching.py: customers who
 describe the incident in their own words share two or more content words with a
@@ -19,14 +29,23 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 import snowballstemmer
 
+from balie.analysis.language import detect
+from balie.analysis.text import tokens
+
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_DUTCH = snowballstemmer.stemmer("dutch")
-_ENGLISH = snowballstemmer.stemmer("english")
+LANGUAGES = ("nl", "en")
+_STEMMERS = {"nl": snowballstemmer.stemmer("dutch"), "en": snowballstemmer.stemmer("english")}
+# No language in common: only the written word itself.
+_AS_WRITTEN = ""
+# A customer's question fits in far fewer words; a longer text (a pasted log) is not
+# scanned further.
+MAX_WORDS = 5000
 
 # Words that carry no subject in either language: left out of the similarity, so "ik kan
 # niet ..." in two unrelated messages does not make them alike.
@@ -66,37 +85,68 @@ def words(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=65536)
-def stems(word: str) -> frozenset[str]:
-    return frozenset((word, _DUTCH.stemWord(word), _ENGLISH.stemWord(word)))
+def stem(word: str, language: str) -> str:
+    """``word``'s Snowball stem in ``language`` ("nl", "en"), or the word itself for
+    ``_AS_WRITTEN``."""
+    stemmer = _STEMMERS.get(language)
+    return stemmer.stemWord(word) if stemmer is not None else word
 
 
-def _same_word(a: str, b: str) -> bool:
-    return a == b or bool(stems(a) & stems(b))
+def languages_for(text_language: str | None, incident_language: str | None) -> tuple[str, ...]:
+    """The languages in which words of the two sides are compared: each side's own when
+    known (Dutch or English), else both; no language in common: as written only."""
+    left = {text_language} if text_language in LANGUAGES else set(LANGUAGES)
+    right = {incident_language} if incident_language in LANGUAGES else set(LANGUAGES)
+    both = tuple(lang for lang in LANGUAGES if lang in left & right)
+    return both or (_AS_WRITTEN,)
 
 
-def keyword_in(keyword: str, text_words: list[str]) -> bool:
-    """The keyword's words appear in a row among ``text_words``, each as a whole word."""
+def language_of(text: str) -> str | None:
+    """Dutch or English by its function words (``balie.analysis.language``), else None."""
+    found = detect(tokens(text))
+    return found if found in LANGUAGES else None
+
+
+def _row(text_words: list[str], language: str) -> str:
+    # Stems contain no spaces, so " a b " is found in " x a b y " exactly when the words
+    # appear in a row, each whole.
+    return " " + " ".join(stem(w, language) for w in text_words) + " "
+
+
+def stem_rows(text_words: list[str], languages: Collection[str] = LANGUAGES) -> dict[str, str]:
+    """The first ``MAX_WORDS`` words as one string of stems per language: built once per
+    text, each word stemmed once."""
+    scanned = text_words[:MAX_WORDS]
+    return {lang: _row(scanned, lang) for lang in languages}
+
+
+def found(keyword: str, rows: Mapping[str, str]) -> bool:
+    """The keyword's words appear in a row in one of the ``rows`` (``stem_rows``)."""
     wanted = words(keyword)
     if not wanted:
         return False
-    for i in range(len(text_words) - len(wanted) + 1):
-        if all(_same_word(w, t) for w, t in zip(wanted, text_words[i:], strict=False)):
-            return True
-    return False
+    return any(_row(wanted, lang) in row for lang, row in rows.items())
 
 
-def _content(text: str) -> list[frozenset[str]]:
-    seen: dict[frozenset[str], None] = {}
-    for word in words(text):
+def keyword_in(keyword: str, text_words: list[str], languages: Collection[str] = LANGUAGES) -> bool:
+    """The keyword's words appear in a row among ``text_words``, each as a whole word or
+    another form of it in one of ``languages``."""
+    return found(keyword, stem_rows(text_words, languages))
+
+
+def _content(text: str, languages: Collection[str]) -> list[frozenset[tuple[str, str]]]:
+    seen: dict[frozenset[tuple[str, str]], None] = {}
+    for word in words(text)[:MAX_WORDS]:
         if len(word) > 2 and word not in _COMMON and not word.isdigit():
-            seen.setdefault(stems(word), None)
+            seen.setdefault(frozenset((lang, stem(word, lang)) for lang in languages), None)
     return list(seen)
 
 
-def similarity(a: str, b: str) -> tuple[float, int]:
+def similarity(a: str, b: str, languages: Collection[str] = LANGUAGES) -> tuple[float, int]:
     """Token-set Jaccard of two texts' content words, and how many they share. A word of
-    ``a`` is shared when one of its stems is a stem of a word of ``b``."""
-    left, right = _content(a), _content(b)
+    ``a`` is shared when its stem in one of ``languages`` is that language's stem of a
+    word of ``b``."""
+    left, right = _content(a, languages), _content(b, languages)
     if not left or not right:
         return 0.0, 0
     right_stems = frozenset().union(*right)
@@ -104,14 +154,25 @@ def similarity(a: str, b: str) -> tuple[float, int]:
     return shared / (len(left) + len(right) - shared), shared
 
 
-def match(*, title: str, body: str, keywords: list[str], subject: str, text: str) -> Verdict | None:
-    """Why a conversation (``subject`` and first ``text``) belongs to the incident, or None."""
+def match(
+    *,
+    title: str,
+    body: str,
+    keywords: list[str],
+    subject: str,
+    text: str,
+    language: str | None = None,
+) -> Verdict | None:
+    """Why a conversation (``subject`` and first ``text``, written in ``language`` when
+    known) belongs to the incident, or None."""
     said = f"{subject}\n{text}"
-    said_words = words(said)
+    incident = f"{title}\n{body}"
+    languages = languages_for(language, language_of(incident))
+    rows = stem_rows(words(said), languages)
     for keyword in keywords:
-        if keyword_in(keyword, said_words):
+        if found(keyword, rows):
             return Verdict("keyword", keyword)
-    score, shared = similarity(said, f"{title}\n{body}")
+    score, shared = similarity(said, incident, languages)
     if shared >= MIN_SHARED and score >= THRESHOLD:
         return Verdict("similarity", f"{score:.2f}")
     return None
