@@ -308,8 +308,64 @@ async def test_lifting_a_block_brings_the_parked_mail_back_at_once(
     assert (back.id, back.status, back.snoozed_until) == (parked.id, "open", None)
     # The timer of the old block end is disarmed.
     async with db.reading() as session:
-        timer = await session.scalar(select(Timer).where(Timer.key == f"abuse.wake:{back.id}"))
+        timer = await session.scalar(select(Timer).where(Timer.key == f"snooze:{back.id}"))
     assert timer is not None and timer.status == "cancelled"
+
+
+async def _park_mail(db: Database, receiver: Receiver, lead: Person, days: int) -> tuple[int, int]:
+    """A customer blocked for ``days`` whose mail is parked; their id and the mail's."""
+    customer_id = (await _open(lead, CALM))["customer_id"]
+    until = await _block(lead, customer_id, days)
+    await deliver(receiver.port, mail(subject="Weer", text="Ik wil mijn geld terug."))
+    parked = (await conversations(db))[-1]
+    assert (parked.status, parked.snoozed_until) == ("snoozed", until)
+    return customer_id, parked.id
+
+
+async def _conversation(db: Database, conversation_id: int) -> ConversationRow:
+    async with db.reading() as session:
+        row = await session.get(ConversationRow, conversation_id)
+    assert row is not None
+    return row
+
+
+async def test_a_shortened_block_then_lifted_brings_the_parked_mail_back(
+    db: Database, receiver: Receiver, make_agent: MakeAgent
+) -> None:
+    lead = await make_agent("supervisor")
+    customer_id, parked_id = await _park_mail(db, receiver, lead, 365)
+    until = await _block(lead, customer_id, 1)  # shortened
+    moved = await _conversation(db, parked_id)
+    assert (moved.status, moved.snoozed_until) == ("snoozed", until)
+    assert (await lead.client.delete(f"{API}/customers/{customer_id}/block")).status_code == 200
+    back = await _conversation(db, parked_id)
+    assert (back.status, back.snoozed_until) == ("open", None)
+
+
+async def test_a_shortened_block_lets_the_parked_mail_out_at_the_new_end(
+    db: Database, receiver: Receiver, make_agent: MakeAgent
+) -> None:
+    lead = await make_agent("supervisor")
+    customer_id, parked_id = await _park_mail(db, receiver, lead, 365)
+    until = await _block(lead, customer_id, 1)
+    await fire_due(db, now=until + dt.timedelta(seconds=1))
+    assert (await _conversation(db, parked_id)).status == "open"
+
+
+async def test_a_longer_block_keeps_the_parked_mail_until_its_new_end(
+    db: Database, receiver: Receiver, make_agent: MakeAgent
+) -> None:
+    lead = await make_agent("supervisor")
+    customer_id, parked_id = await _park_mail(db, receiver, lead, 1)
+    old_until = (await _customer(db, customer_id)).blocked_until
+    assert old_until is not None
+    until = await _block(lead, customer_id, 30)  # extended
+    # The old end passes: still blocked, so still parked.
+    await fire_due(db, now=old_until + dt.timedelta(hours=1))
+    kept = await _conversation(db, parked_id)
+    assert (kept.status, kept.snoozed_until) == ("snoozed", until)
+    await fire_due(db, now=until + dt.timedelta(seconds=1))
+    assert (await _conversation(db, parked_id)).status == "open"
 
 
 async def test_a_blocked_customers_mail_is_not_acknowledged(

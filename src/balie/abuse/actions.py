@@ -8,6 +8,8 @@ A blocked customer's e-mail is still stored (nothing a customer sent is lost) bu
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 
 from balie.abuse import queries
@@ -20,13 +22,8 @@ from balie.conversations.rules import MAX_TAGS
 from balie.errors import Conflict, Forbidden, InvalidInput, NotFound
 from balie.policy import abuse as policy
 from balie.store.tables import AbuseWarning, Agent, Conversation, Customer
-from balie.timers import actions as timers
 
 BLOCKED_TAG = "blocked"
-
-
-def wake_key(conversation_id: int) -> str:
-    return f"abuse.wake:{conversation_id}"
 
 
 async def _name(act: Act) -> str:
@@ -173,11 +170,17 @@ async def block_customer(
         )
     conversation = await _block_conversation(act, customer, conversation_id, limit)
     before = _block_state(customer)
+    parked = await _parked(act, customer)
     customer.blocked_until = policy.blocked_until(act.now, days)
     customer.blocked_reason = reason.strip()
     customer.updated_at = act.now
     after = {**_block_state(customer), "days": days}
     await act.audit("customer.block", f"customer:{customer.id}", before=before, after=after)
+    # A new end for an existing block is the new end for what it parked too: a shortened
+    # block does not keep mail away until the old end, a longer one does not let it out
+    # early.
+    for parked_one in parked:
+        await _park(act, parked_one, customer.blocked_until)
     if conversation is not None:
         await act.audit(
             "customer.block",
@@ -204,15 +207,7 @@ async def unblock_customer(act: Act, customer_id: int) -> Customer:
     if not policy.is_blocked(customer.blocked_until, act.now):
         raise Conflict("This customer is not blocked.")
     before = _block_state(customer)
-    parked = list(
-        await act.session.scalars(
-            select(Conversation).where(
-                Conversation.customer_id == customer.id,
-                Conversation.status == "snoozed",
-                Conversation.snoozed_until == customer.blocked_until,
-            )
-        )
-    )
+    parked = await _parked(act, customer)
     customer.blocked_until = None
     customer.blocked_reason = None
     customer.updated_at = act.now
@@ -220,10 +215,38 @@ async def unblock_customer(act: Act, customer_id: int) -> Customer:
         "customer.unblock", f"customer:{customer.id}", before=before, after=_block_state(customer)
     )
     # What the block parked comes back into the queue now, not when the block would have ended.
+    # (Opening it cancels its wake-up timer.)
     for conversation in parked:
-        await timers.cancel(act, wake_key(conversation.id))
         await conversation_actions.change_status(act, conversation, "open")
     return customer
+
+
+async def _parked(act: Act, customer: Customer) -> list[Conversation]:
+    """The customer's conversations parked by the current block: snoozed until its end
+    (every change of the block's end moves them along, so the two stay equal)."""
+    until = customer.blocked_until
+    if until is None or not policy.is_blocked(until, act.now):
+        return []
+    return list(
+        await act.session.scalars(
+            select(Conversation)
+            .where(
+                Conversation.customer_id == customer.id,
+                Conversation.status == "snoozed",
+                Conversation.snoozed_until == until,
+            )
+            .order_by(Conversation.id)
+        )
+    )
+
+
+async def _park(act: Act, conversation: Conversation, until: dt.datetime) -> None:
+    """Snooze the conversation until the block ends. The snooze's own wake-up timer
+    (``conversations.wake``) brings it back into the queue then."""
+    if conversation.status == "snoozed":
+        # Snoozed to another time: wake it first, so the move is one audited change.
+        await conversation_actions.change_status(act, conversation, "open")
+    await conversation_actions.change_status(act, conversation, "snoozed", snoozed_until=until)
 
 
 def _block_state(customer: Customer) -> dict[str, str | None]:
@@ -307,19 +330,7 @@ async def on_customer_message(act: Act, conversation: Conversation) -> None:
     if conversation.status == "resolved":
         return  # an automatic answer that reopened nothing: already out of the queue
     if conversation.status != "snoozed" or conversation.snoozed_until != until:
-        if conversation.status == "snoozed":
-            # Snoozed to another time: wake it first, so the move is one audited change.
-            await conversation_actions.change_status(act, conversation, "open")
-        await conversation_actions.change_status(act, conversation, "snoozed", snoozed_until=until)
-        # Nothing else wakes a snoozed conversation: a timer brings it back when the block
-        # ends.
-        await timers.schedule(
-            act,
-            key=wake_key(conversation.id),
-            kind="abuse.wake",
-            due_at=until,
-            payload={"conversation_id": conversation.id, "until": until.isoformat()},
-        )
+        await _park(act, conversation, until)
     tags = await conversation_actions.tags_of(act, conversation.id)
     if BLOCKED_TAG not in tags and len(tags) < MAX_TAGS:
         await conversation_actions.set_tags(act, conversation, [*tags, BLOCKED_TAG])
