@@ -57,8 +57,12 @@ async def test_supervisor_sees_charts_tables_and_downloads(app: Any, world: Worl
         "/api/v1/reports/handovers.csv?since=2026-11-02&amp;until=2026-11-03&amp;inbox_id=" in html
     )
     assert f'<option value="{world.inbox}" selected>Web</option>' in html
-    # Anna went over her monthly refund mandate.
-    assert "over the mandate" in html
+    # Anna went over her monthly refund mandate over the whole of November; the refund
+    # the lead approved for her is shown apart and counts on the lead's mandate.
+    assert "€45.00 of €40.00 used <strong>over the mandate</strong>" in html
+    assert "of which €20.00 approved by a supervisor" in html
+    assert "of which €20.00 approved for others" in html
+    assert html.count("over the mandate") == 1
     assert "Een duidelijkere handleiding." in html
 
 

@@ -64,6 +64,9 @@ def to_csv(name: str, figures: dict[str, Any]) -> str:
             "month",
             "currency",
             "spent_cents",
+            "approved_cents",
+            "approved_for_others_cents",
+            "mandate_used_cents",
             "limit_cents",
             "over_limit",
         )

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from balie.errors import InvalidInput
+from balie.policy import mandate
 from balie.policy.mandate import DEFAULT_LIMITS
 from balie.reports.period import Filters, local_day
 from balie.reports.stats import summary
@@ -261,33 +262,46 @@ async def satisfaction(session: AsyncSession, f: Filters) -> dict[str, Any]:
     }
 
 
+def _months(f: Filters) -> tuple[dt.datetime, dt.datetime]:
+    """From the start of the calendar month holding the period's first day to the end of
+    the one holding its last: a mandate is per whole month (balie.policy.mandate)."""
+    first, _ = mandate.month_of(f.start)
+    _, last = mandate.month_of(f.end - dt.timedelta(microseconds=1))
+    return first, last
+
+
 async def goodwill(session: AsyncSession, f: Filters) -> dict[str, Any]:
-    """Goodwill granted (or approved) in the period per agent and kind, per calendar
-    month against the monthly mandate of the agent's role."""
-    conditions = [
-        GoodwillAction.status.in_(SPENT),
-        GoodwillAction.created_at >= f.start,
-        GoodwillAction.created_at < f.end,
-        *_inbox_only(f),
-    ]
-    if f.agent_id is not None:
-        conditions.append(GoodwillAction.agent_id == f.agent_id)
+    """Goodwill granted (or approved) in the period per agent, with totals per currency;
+    and, per person, kind and calendar month the period touches, the WHOLE month's use of
+    the monthly mandate of their role, counted as the goodwill room counts it: their own
+    grants and the approvals they gave for others (spent_this_month with approver). A
+    request a supervisor approved is listed on the requester's line but is not theirs to
+    answer for: it is on the approver's line."""
+    conditions = [GoodwillAction.status.in_(SPENT), *_inbox_only(f)]
+    month_start, month_end = _months(f)
     rows = (
         await session.execute(
             select(
                 GoodwillAction.agent_id,
-                Agent.name,
-                Agent.role,
+                GoodwillAction.decided_by,
+                GoodwillAction.status,
                 GoodwillAction.kind,
                 GoodwillAction.currency,
                 GoodwillAction.amount_cents,
                 GoodwillAction.created_at,
             )
             .join(Conversation, Conversation.id == GoodwillAction.conversation_id)
-            .outerjoin(Agent, Agent.id == GoodwillAction.agent_id)
-            .where(*conditions)
+            .where(
+                *conditions,
+                GoodwillAction.created_at >= month_start,
+                GoodwillAction.created_at < month_end,
+            )
         )
     ).all()
+    people: dict[int | None, tuple[str, str]] = {
+        a: (n or "", r or "")
+        for a, n, r in (await session.execute(select(Agent.id, Agent.name, Agent.role))).all()
+    }
     # The monthly limit of each role and kind: a configured row, else the built-in one.
     limits = {key: (limit.per_month_cents, limit.currency) for key, limit in DEFAULT_LIMITS.items()}
     for role, kind, per_month, currency in (
@@ -301,20 +315,36 @@ async def goodwill(session: AsyncSession, f: Filters) -> dict[str, Any]:
         )
     ).all():
         limits[(role, kind)] = (per_month, currency)
-    spent: Counter[tuple[int | None, str, str, str, str, str]] = Counter()
-    per_agent: Counter[tuple[int | None, str, str]] = Counter()
-    for agent_id, name, role, kind, currency, cents, at in rows:
+
+    def wanted(agent_id: int | None) -> bool:
+        return f.agent_id is None or agent_id == f.agent_id
+
+    per_agent: Counter[tuple[int | None, str]] = Counter()
+    totals: Counter[str] = Counter()
+    # (person, kind, month, currency) -> granted, approved for them, approved for others
+    lines: dict[tuple[int | None, str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for agent_id, decided_by, status, kind, currency, cents, at in rows:
+        if f.start <= at < f.end and wanted(agent_id):
+            per_agent[(agent_id, currency)] += cents
+            totals[currency] += cents
         month = local_day(at).strftime("%Y-%m")
-        spent[(agent_id, name or "", role or "", kind, month, currency)] += cents
-        per_agent[(agent_id, name or "", currency)] += cents
-    lines = []
-    for (agent_id, name, role, kind, month, currency), cents in sorted(
-        spent.items(), key=lambda item: (item[0][1], item[0][0] or 0, item[0][3], item[0][4])
+        if wanted(agent_id):
+            lines[(agent_id, kind, month, currency)][0 if status == "granted" else 1] += cents
+        approved_for_other = status == "approved" and decided_by not in (None, agent_id)
+        if approved_for_other and wanted(decided_by):
+            lines[(decided_by, kind, month, currency)][2] += cents
+
+    out_lines = []
+    for (agent_id, kind, month, currency), (granted, approved, for_others) in sorted(
+        lines.items(),
+        key=lambda item: (people.get(item[0][0], ("", ""))[0], item[0][0] or 0, *item[0][1:]),
     ):
+        name, role = people.get(agent_id, ("", ""))
         # A limit in another currency says nothing about this spending: none shown.
         limit_of = limits.get((role, kind))
         limit = limit_of[0] if limit_of and limit_of[1] == currency else None
-        lines.append(
+        used = granted + for_others
+        out_lines.append(
             {
                 "agent_id": agent_id,
                 "agent": name,
@@ -322,18 +352,31 @@ async def goodwill(session: AsyncSession, f: Filters) -> dict[str, Any]:
                 "kind": kind,
                 "month": month,
                 "currency": currency,
-                "spent_cents": cents,
+                # What the person's customers received that month: their own grants and
+                # their requests a supervisor approved.
+                "spent_cents": granted + approved,
+                "approved_cents": approved,
+                "approved_for_others_cents": for_others,
+                # What counts against their own monthly mandate.
+                "mandate_used_cents": used,
                 "limit_cents": limit,
-                "over_limit": limit is not None and cents > limit,
+                "over_limit": limit is not None and used > limit,
             }
         )
     return {
-        "total_cents": sum(per_agent.values()),
+        "totals": {c: totals[c] for c in sorted(totals)},
         "agents": [
-            {"agent_id": a, "agent": n, "currency": c, "spent_cents": cents}
-            for (a, n, c), cents in sorted(per_agent.items(), key=lambda i: (-i[1], i[0][1]))
+            {
+                "agent_id": a,
+                "agent": people.get(a, ("", ""))[0] if a else "",
+                "currency": c,
+                "spent_cents": cents,
+            }
+            for (a, c), cents in sorted(
+                per_agent.items(), key=lambda i: (-i[1], people.get(i[0][0], ("", ""))[0])
+            )
         ],
-        "lines": lines,
+        "lines": out_lines,
     }
 
 
