@@ -527,3 +527,35 @@ async def test_bad_filters_are_refused_naming_the_field(db: Database, world: Wor
             assert response.status_code == 422, (params, response.text)
             assert response.json()["field"] == field, params
     assert await snapshot(db) == before
+
+
+async def test_the_bots_replies_count_in_both_response_reports(
+    db: Database, make_agent: MakeAgent
+) -> None:
+    """One definition: agents and the bot answer (as for the SLA clock). A bot that
+    answers at once and again after five minutes shows in both reports."""
+    lead = await make_agent("supervisor")
+    async with acting(db, CLI, DAY1 - dt.timedelta(days=1)) as act:
+        team = await create_team(act, name="Bots")
+        inbox = (await create_inbox(act, team_id=team.id, name="Bot", channel="chat")).id
+    cid = await _conversation(db, DAY1, "bot@example.nl", inbox)
+    bot = Actor("bot", None, "bot")
+    for who, at, text in (
+        (bot, DAY1 + minutes(1), "Ik zoek uw bestelling op."),
+        (None, DAY1 + minutes(10), "En nu?"),
+        (bot, DAY1 + minutes(15), "Hij is onderweg."),
+    ):
+        async with acting(db, who or CLI, at) as act:
+            conversation = await act.session.get(Conversation, cid)
+            assert conversation is not None
+            await actions.add_message(
+                act,
+                conversation,
+                text=text,
+                internal=False,
+                author_kind="bot" if who else "customer",
+            )
+    r = await _report(lead, inbox_id=str(inbox))
+    assert (r["first_response"]["count"], r["first_response"]["median_seconds"]) == (1, 60)
+    assert (r["next_response"]["count"], r["next_response"]["median_seconds"]) == (1, 300)
+    assert r["next_response"]["waiting"] == 0

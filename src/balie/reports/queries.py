@@ -53,6 +53,9 @@ REPORTS = (
     "coach",
 )
 BREACH_TARGETS = ("first_response", "next_response", "resolution")
+# Who answers the customer, for both response reports: agents and the bot, as for the SLA
+# clock (balie.sla.clock.on_agent_reply), so a report and a breach never disagree.
+RESPONDERS = ("agent", "bot")
 SPENT = ("granted", "approved")
 # The answers to "how could we have prevented this" listed at most: the newest ones.
 MAX_ANSWERS = 200
@@ -94,13 +97,13 @@ def _by_day(f: Filters, items: list[tuple[dt.date, float]]) -> list[dict[str, An
 
 async def first_response(session: AsyncSession, f: Filters) -> dict[str, Any]:
     """Conversations opened in the period: from the first message to the first public
-    reply. The SLA clock keeps ``first_response_at``; conversations from before it ran
-    fall back to their first public agent message."""
+    reply (RESPONDERS). The SLA clock keeps ``first_response_at``; conversations from
+    before it ran fall back to their first public reply message."""
     first_reply = (
         select(func.min(Message.created_at))
         .where(
             Message.conversation_id == Conversation.id,
-            Message.author_kind == "agent",
+            Message.author_kind.in_(RESPONDERS),
             Message.internal.is_(False),
         )
         .scalar_subquery()
@@ -124,7 +127,7 @@ async def first_response(session: AsyncSession, f: Filters) -> dict[str, Any]:
 
 async def next_response(session: AsyncSession, f: Filters) -> dict[str, Any]:
     """Each time the customer wrote again after a reply: from their first message of that
-    turn to the next public agent reply. Turns that started in the period count."""
+    turn to the next public reply (RESPONDERS). Turns that started in the period count."""
     written = (
         select(Message.conversation_id)
         .join(Conversation, Conversation.id == Message.conversation_id)
@@ -142,7 +145,7 @@ async def next_response(session: AsyncSession, f: Filters) -> dict[str, Any]:
             .where(
                 Message.conversation_id.in_(written),
                 Message.internal.is_(False),
-                Message.author_kind.in_(("customer", "agent")),
+                Message.author_kind.in_(("customer", *RESPONDERS)),
             )
             .order_by(Message.conversation_id, Message.seq)
         )
