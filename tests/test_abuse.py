@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from balie.act import utcnow
+from balie.act import SYSTEM, Act, utcnow
+from balie.conversations.actions import add_message, get_visible
 from balie.store.database import Database
 from balie.store.tables import AbuseWarning, Alert, AuditEvent, Customer, OutboxMail, Timer
 from balie.store.tables import Conversation as ConversationRow
@@ -60,6 +61,20 @@ async def _customer(db: Database, customer_id: int) -> Customer:
     return customer
 
 
+async def _customer_writes(db: Database, conversation_id: int, text: str = "Nou en?") -> None:
+    async with db.writing() as session:
+        act = Act(session, SYSTEM, utcnow())
+        conversation = await get_visible(act, conversation_id)
+        await add_message(act, conversation, text=text, internal=False, author_kind="customer")
+
+
+async def _warn_twice(db: Database, person: Person, conversation_id: int) -> None:
+    """Two warnings, the customer writing back in between (as a second one needs)."""
+    await _warn(person, conversation_id)
+    await _customer_writes(db, conversation_id)
+    await _warn(person, conversation_id)
+
+
 async def _warn(person: Person, conversation_id: int, **body: Any) -> dict[str, Any]:
     answer = await person.client.post(
         f"{API}/conversations/{conversation_id}/boundary", json=body or None
@@ -90,16 +105,50 @@ async def test_the_boundary_message_goes_to_the_customer_and_counts_as_a_warning
 
 
 async def test_an_english_conversation_gets_the_english_boundary_and_own_text_is_kept(
-    agent: Person,
+    db: Database, agent: Person
 ) -> None:
     english = await _open(agent, "You are a bunch of scammers, you fucking idiots!!", language="en")
     await _warn(agent, english["id"])
+    await _customer_writes(db, english["id"], "Whatever.")
     await _warn(agent, english["id"], text="Let us keep this polite, please; I am on it.")
     sent = (await agent.client.get(f"{API}/conversations/{english['id']}/messages")).json()
-    assert [m["text"] for m in sent[-2:]] == [
+    assert [m["text"] for m in sent[-3:]] == [
         "I want to help you, and I can do that best if we keep this respectful.",
+        "Whatever.",
         "Let us keep this polite, please; I am on it.",
     ]
+
+
+async def test_a_second_warning_waits_for_the_customers_answer(db: Database, agent: Person) -> None:
+    cid = (await _open(agent))["id"]
+    first = await _warn(agent, cid)
+    assert first["may_send_boundary"] is False and first["warning_unanswered"] is True
+    before = await snapshot(db)
+    again = await agent.client.post(f"{API}/conversations/{cid}/boundary")
+    assert again.status_code == 409
+    assert "not written since the last boundary warning" in again.json()["detail"]
+    assert await snapshot(db) == before
+    state = (await agent.client.get(f"{API}/conversations/{cid}/safety")).json()
+    assert (state["warnings"], state["may_end"]) == (1, False)
+
+    await _customer_writes(db, cid)
+    second = await _warn(agent, cid)
+    assert (second["warnings"], second["may_end"]) == (2, True)
+
+
+async def test_a_retried_warning_is_stored_once(db: Database, agent: Person) -> None:
+    cid = (await _open(agent))["id"]
+    first = await _warn(agent, cid, client_id="warn-1")
+    before = await snapshot(db)
+    retried = await _warn(agent, cid, client_id="warn-1")
+    assert (retried["warning_id"], retried["message_id"]) == (
+        first["warning_id"],
+        first["message_id"],
+    )
+    assert retried["warnings"] == 1
+    assert await snapshot(db) == before
+    sent = (await agent.client.get(f"{API}/conversations/{cid}/messages")).json()
+    assert sum(m["text"].startswith("Ik wil u graag helpen") for m in sent) == 1
 
 
 async def test_no_boundary_message_for_a_calm_customer(db: Database, agent: Person) -> None:
@@ -125,6 +174,7 @@ async def test_ending_the_chat_needs_the_warnings_first_then_resolves_and_tells_
     await _warn(agent, cid)
     still = await agent.client.post(f"{API}/conversations/{cid}/end", json={"reason": "Scheldt"})
     assert still.status_code == 409 and "1 more" in still.json()["detail"]
+    await _customer_writes(db, cid)
     await _warn(agent, cid)
 
     ended = await agent.client.post(
@@ -194,8 +244,7 @@ async def test_an_agent_blocks_after_the_limit_and_a_supervisor_lifts_it(
     assert refused.status_code == 403 and "2 boundary warnings" in refused.json()["detail"]
     assert await snapshot(db) == before
 
-    await _warn(agent, cid)
-    await _warn(agent, cid)
+    await _warn_twice(db, agent, cid)
     started = utcnow()
     blocked = await agent.client.post(f"{API}/customers/{customer_id}/block", json=block)
     assert blocked.status_code == 200, blocked.text

@@ -3,11 +3,14 @@ Dutch, with the buttons doing what they say."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
 from sqlalchemy import select
 
+from balie.act import SYSTEM, Act, utcnow
+from balie.conversations.actions import add_message, get_visible
 from balie.store.database import Database
 from balie.store.tables import AuditEvent, Customer
 from tests.conftest import MakeAgent, snapshot
@@ -33,6 +36,19 @@ async def _panel(browser: httpx.AsyncClient, cid: int) -> Panel:
     return Panel(await browser.get(f"/conversations/{cid}/safety"))
 
 
+def _client_id(panel: httpx.Response) -> str:
+    found = re.search(r'name="client_id" value="([^"]+)"', panel.text)
+    assert found is not None, "the boundary form carries a one-time token"
+    return found.group(1)
+
+
+async def _customer_writes(db: Database, conversation_id: int) -> None:
+    async with db.writing() as session:
+        act = Act(session, SYSTEM, utcnow())
+        conversation = await get_visible(act, conversation_id)
+        await add_message(act, conversation, text="Nou en?", internal=False, author_kind="customer")
+
+
 async def _actions(db: Database) -> list[str]:
     async with db.reading() as session:
         return list(await session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
@@ -50,13 +66,26 @@ async def test_the_panel_counts_warnings_and_offers_the_next_step(
         assert "0 of 2 warnings; after 2 more you may end the chat." in panel.text
         assert "Send boundary message" in panel.text and "End chat" not in panel.text
 
-        sent = await _post(browser, cid, "boundary")
+        # A double click sends the panel's form twice: one warning.
+        token = _client_id(await browser.get(f"/conversations/{cid}/safety"))
+        sent = await _post(browser, cid, "boundary", client_id=token)
         assert sent.status_code == 303 and sent.headers["location"] == f"/conversations/{cid}"
+        again = await _post(browser, cid, "boundary", client_id=token)
+        assert again.status_code == 303
         panel = await _panel(browser, cid)
         assert "1 of 2 warnings; after the next you may end the chat." in panel.text
         assert "Block customer" not in panel.text  # an agent blocks only after the limit
+        # No second warning before the customer could react to the first.
+        assert "Wait for the customer's answer to the last warning." in panel.text
+        assert "safety/boundary" not in panel.text
 
-        await _post(browser, cid, "boundary")
+        await _customer_writes(db, cid)
+        await _post(
+            browser,
+            cid,
+            "boundary",
+            client_id=_client_id(await browser.get(f"/conversations/{cid}/safety")),
+        )
         panel = await _panel(browser, cid)
         assert "2 of 2 warnings; you may end the chat." in panel.text
         assert "End chat" in panel.text and "Block customer" in panel.text

@@ -74,3 +74,11 @@ def test_a_blocked_customer_is_told_until_when_in_local_time_and_that_mail_arriv
         "U kunt tot 08-12-2026 12:30 geen nieuwe chat starten. E-mail aan ons komt wel aan."
     )
     assert "until 2026-12-08 12:30" in abuse.blocked_notice(until, "en", AMSTERDAM)
+
+
+def test_a_new_warning_waits_for_the_customer_to_write_after_the_last_one() -> None:
+    assert abuse.may_warn_again(None, None) is True  # the first warning
+    assert abuse.may_warn_again(None, 3) is True
+    assert abuse.may_warn_again(4, None) is False
+    assert abuse.may_warn_again(4, 3) is False  # the customer wrote before it, not after
+    assert abuse.may_warn_again(4, 5) is True

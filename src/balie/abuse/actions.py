@@ -21,7 +21,7 @@ from balie.conversations.access import visible_to
 from balie.conversations.rules import MAX_TAGS
 from balie.errors import Conflict, Forbidden, InvalidInput, NotFound
 from balie.policy import abuse as policy
-from balie.store.tables import AbuseWarning, Agent, Conversation, Customer
+from balie.store.tables import AbuseWarning, Agent, Conversation, Customer, Message
 
 BLOCKED_TAG = "blocked"
 
@@ -41,19 +41,31 @@ async def _customer(act: Act, conversation: Conversation) -> Customer:
 
 
 async def send_boundary(
-    act: Act, conversation: Conversation, *, text: str | None = None
+    act: Act, conversation: Conversation, *, text: str | None = None, client_id: str | None = None
 ) -> AbuseWarning:
     """The agent's boundary reply to an abusive customer, recorded as a warning. It goes
-    out as an ordinary reply (the coach checks it, chat and e-mail deliver it)."""
+    out as an ordinary reply (the coach checks it, chat and e-mail deliver it).
+
+    A retried ``client_id`` returns the warning stored the first time; a new warning needs
+    a customer message after the previous one (``policy.may_warn_again``)."""
+    if client_id is not None:
+        earlier = await _retried_warning(act, conversation, client_id)
+        if earlier is not None:
+            return earlier
     if not conversation.abusive:
         raise Conflict("A boundary message is for a conversation flagged abusive; this one is not.")
     if conversation.status == "resolved":
         raise Conflict("This conversation is resolved; there is no one to warn.")
+    if await queries.warning_unanswered(act.session, conversation.id):
+        raise Conflict(
+            "The customer has not written since the last boundary warning; wait for their "
+            "answer before warning again."
+        )
     customer = await _customer(act, conversation)
     if text is None or not text.strip():
         text = policy.boundary_text(policy.language_of(conversation.language, customer.language))
     message, _ = await conversation_actions.add_message(
-        act, conversation, text=text, internal=False
+        act, conversation, text=text, internal=False, client_id=client_id, retry_checked=True
     )
     warning = AbuseWarning(
         customer_id=customer.id,
@@ -74,6 +86,27 @@ async def send_boundary(
             "warnings": await queries.warnings_in(act.session, conversation.id),
         },
     )
+    return warning
+
+
+async def _retried_warning(
+    act: Act, conversation: Conversation, client_id: str
+) -> AbuseWarning | None:
+    """The warning an earlier post with this ``client_id`` stored, if any."""
+    if not 1 <= len(client_id) <= 100:
+        raise InvalidInput("client_id must be 1 to 100 characters.", field="client_id")
+    message_id = await act.session.scalar(
+        select(Message.id).where(
+            Message.conversation_id == conversation.id, Message.client_id == client_id
+        )
+    )
+    if message_id is None:
+        return None
+    warning = await act.session.scalar(
+        select(AbuseWarning).where(AbuseWarning.message_id == message_id)
+    )
+    if warning is None:
+        raise Conflict("That client_id belongs to another message in this conversation.")
     return warning
 
 

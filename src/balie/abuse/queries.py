@@ -12,7 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from balie.errors import Forbidden
 from balie.policy import abuse as policy
-from balie.store.tables import AbuseWarning, Alert, AuditEvent, Conversation, Customer
+from balie.store.tables import (
+    AbuseWarning,
+    Alert,
+    AuditEvent,
+    Conversation,
+    Customer,
+    Message,
+)
 from balie.zone import LOCAL_ZONE
 
 
@@ -25,6 +32,24 @@ async def warnings_in(session: AsyncSession, conversation_id: int) -> int:
         .where(AbuseWarning.conversation_id == conversation_id)
     )
     return int(count or 0)
+
+
+async def warning_unanswered(session: AsyncSession, conversation_id: int) -> bool:
+    """The customer has not written since the last boundary warning in the conversation
+    (see ``policy.may_warn_again``)."""
+    last_warning = await session.scalar(
+        select(Message.seq)
+        .join(AbuseWarning, AbuseWarning.message_id == Message.id)
+        .where(AbuseWarning.conversation_id == conversation_id)
+        .order_by(AbuseWarning.id.desc())
+        .limit(1)
+    )
+    last_customer = await session.scalar(
+        select(func.max(Message.seq)).where(
+            Message.conversation_id == conversation_id, Message.author_kind == "customer"
+        )
+    )
+    return not policy.may_warn_again(last_warning, last_customer)
 
 
 async def most_warned(session: AsyncSession, customer_id: int) -> tuple[int | None, int]:
@@ -95,6 +120,8 @@ class Safety:
     customer: Customer
     warnings: int
     limit: int
+    # The customer has not written since the last warning: no new one yet.
+    unanswered: bool
     asked: Alert | None
     joined: list[int]
     now: dt.datetime
@@ -103,6 +130,14 @@ class Safety:
     def may_end(self) -> bool:
         return self.conversation.status != "resolved" and policy.may_end_chat(
             self.warnings, self.limit
+        )
+
+    @property
+    def may_warn(self) -> bool:
+        return (
+            self.conversation.abusive
+            and self.conversation.status != "resolved"
+            and not self.unanswered
         )
 
     @property
@@ -127,7 +162,8 @@ class Safety:
             "warnings": self.warnings,
             "limit": self.limit,
             "warnings_to_go": self.to_go,
-            "may_send_boundary": self.conversation.abusive,
+            "may_send_boundary": self.may_warn,
+            "warning_unanswered": self.unanswered,
             "may_end": self.may_end,
             "may_block": self.may_block(is_lead),
             "customer": {
@@ -151,6 +187,7 @@ async def safety(
         customer=customer,
         warnings=await warnings_in(session, conversation.id),
         limit=limit,
+        unanswered=await warning_unanswered(session, conversation.id),
         asked=await open_request(session, conversation.id),
         joined=await joined_supervisors(session, conversation.id),
         now=now,

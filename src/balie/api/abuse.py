@@ -24,6 +24,8 @@ Supervisor = Annotated[Caller, Depends(require("supervisor"))]
 
 class BoundaryIn(In):
     text: str | None = Field(None, max_length=10_000)
+    # Set by clients that retry: the same client_id in a conversation is one warning.
+    client_id: str | None = Field(None, min_length=1, max_length=100)
 
 
 class EndIn(In):
@@ -67,7 +69,12 @@ async def boundary(
 ) -> dict[str, Any]:
     async with caller.writing() as act:
         conversation = await conversation_actions.get_visible(act, conversation_id)
-        warning = await actions.send_boundary(act, conversation, text=body.text if body else None)
+        warning = await actions.send_boundary(
+            act,
+            conversation,
+            text=body.text if body else None,
+            client_id=body.client_id if body else None,
+        )
         warning_id, message_id = warning.id, warning.message_id
     state = await _safety(caller, conversation_id, warnings_limit(request))
     return {"warning_id": warning_id, "message_id": message_id, **state}

@@ -53,6 +53,15 @@ def end_text(language: str) -> str:
     return END_TEXT[language_of(language)]
 
 
+def may_warn_again(last_warning_seq: int | None, last_customer_seq: int | None) -> bool:
+    """A new warning only once the customer has written after the last one (message
+    sequence numbers in the conversation): two warnings in a row (a double click, a
+    retried post) would reach the limit before the customer could react to the first."""
+    if last_warning_seq is None:
+        return True
+    return last_customer_seq is not None and last_customer_seq > last_warning_seq
+
+
 def may_end_chat(warnings: int, limit: int) -> bool:
     """An agent may end the chat once the customer has had ``limit`` boundary warnings."""
     return warnings >= limit

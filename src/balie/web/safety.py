@@ -7,6 +7,7 @@ refused step shows the reason on the error page and changes nothing.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Request
@@ -48,6 +49,7 @@ async def panel(request: Request, conversation_id: IdPath, caller: SignedIn) -> 
         has_joined=caller.agent.id in state.joined,
         day_choices=policy.BLOCK_DAY_CHOICES,
         max_days=policy.MAX_BLOCK_DAYS,
+        client_id=secrets.token_urlsafe(16),
     )
 
 
@@ -64,8 +66,13 @@ async def _step(caller: Caller, conversation_id: int, step: Step) -> Response:
 
 @router.post("/conversations/{conversation_id}/safety/boundary")
 async def boundary(request: Request, conversation_id: IdPath, caller: SignedIn) -> Response:
-    await checked_form(request)
-    return await _step(caller, conversation_id, actions.send_boundary)
+    # The form's one-time token: a double click or a resent form is one warning.
+    client_id = field(await checked_form(request), "client_id") or None
+
+    async def send_boundary(act: Act, conversation: Conversation) -> None:
+        await actions.send_boundary(act, conversation, client_id=client_id)
+
+    return await _step(caller, conversation_id, send_boundary)
 
 
 @router.post("/conversations/{conversation_id}/safety/end")
