@@ -559,3 +559,37 @@ async def test_the_bots_replies_count_in_both_response_reports(
     assert (r["first_response"]["count"], r["first_response"]["median_seconds"]) == (1, 60)
     assert (r["next_response"]["count"], r["next_response"]["median_seconds"]) == (1, 300)
     assert r["next_response"]["waiting"] == 0
+
+
+async def test_the_survey_summary_and_the_satisfaction_report_agree(
+    db: Database, world: World
+) -> None:
+    """One period definition: surveys sent in the period, answered whenever. A survey sent
+    late on the last day and answered the next morning counts in both."""
+    late = dt.datetime(2026, 11, 3, 22, 50, tzinfo=dt.UTC)  # 23:50 in Amsterdam
+    async with db.writing() as session:
+        conversation = await session.get(Conversation, world.d)
+        assert conversation is not None
+        session.add(
+            Survey(
+                conversation_id=world.d,
+                channel="email",
+                status="answered",
+                score=5,
+                prevention="Sneller reageren.",
+                sent_at=late,
+                answered_at=late + dt.timedelta(hours=9),
+            )
+        )
+    report = (await _report(world.lead))["satisfaction"]
+    start, end = "2026-11-01T23:00:00+00:00", "2026-11-03T23:00:00+00:00"
+    answer = await world.lead.client.get("/api/v1/surveys", params={"since": start, "until": end})
+    assert answer.status_code == 200, answer.text
+    summary = answer.json()
+    assert (report["sent"], report["answered"], report["average"]) == (4, 3, 3.67)
+    assert (summary["sent"], summary["answered"], summary["average"]) == (4, 3, 3.67)
+    assert summary["scores"] == report["distribution"]
+    assert [p["text"] for p in summary["prevention"]] == [
+        p["prevention"] for p in report["prevention"]
+    ]
+    assert report["prevention"][0]["prevention"] == "Sneller reageren."

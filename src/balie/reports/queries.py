@@ -37,8 +37,8 @@ from balie.store.tables import (
     Message,
     Product,
     SlaBreach,
-    Survey,
 )
+from balie.surveys import queries as survey_queries
 
 REPORTS = (
     "first_response",
@@ -57,8 +57,6 @@ BREACH_TARGETS = ("first_response", "next_response", "resolution")
 # clock (balie.sla.clock.on_agent_reply), so a report and a breach never disagree.
 RESPONDERS = ("agent", "bot")
 SPENT = ("granted", "approved")
-# The answers to "how could we have prevented this" listed at most: the newest ones.
-MAX_ANSWERS = 200
 
 
 async def check_filters(session: AsyncSession, f: Filters) -> None:
@@ -216,52 +214,36 @@ async def resolution(session: AsyncSession, f: Filters) -> dict[str, Any]:
 
 async def satisfaction(session: AsyncSession, f: Filters) -> dict[str, Any]:
     """Surveys sent in the period: the scores, how many answered, and what customers said
-    could have prevented their question."""
-    sent_in = [
-        Survey.sent_at >= f.start,
-        Survey.sent_at < f.end,
-        *_scope(f),
-    ]
-    base = select(Survey).join(Conversation, Conversation.id == Survey.conversation_id)
-    sent = await session.scalar(select(func.count()).select_from(base.where(*sent_in).subquery()))
-    scores = dict(
-        (
-            await session.execute(
-                select(Survey.score, func.count())
-                .join(Conversation, Conversation.id == Survey.conversation_id)
-                .where(*sent_in, Survey.score.is_not(None))
-                .group_by(Survey.score)
-            )
-        ).all()
-    )
-    answered = sum(scores.values())
-    distribution = {str(n): int(scores.get(n, 0)) for n in range(1, 6)}
-    total = sum(int(score) * count for score, count in scores.items() if score is not None)
+    could have prevented their question. The same figures as the agents' survey summary
+    (balie.surveys.queries, one definition of the period)."""
+    found = await survey_queries.figures(session, _scope(f), since=f.start, until=f.end)
     answers = [
         {
-            "conversation_id": c,
-            "score": score,
-            "answered_at": at.isoformat() if at else None,
-            "prevention": text or None,
+            "conversation_id": s.conversation_id,
+            "score": s.score,
+            "answered_at": s.answered_at.isoformat() if s.answered_at else None,
+            "prevention": s.prevention or None,
         }
-        for c, score, text, at in (
-            await session.execute(
-                select(Survey.conversation_id, Survey.score, Survey.prevention, Survey.answered_at)
-                .join(Conversation, Conversation.id == Survey.conversation_id)
-                .where(*sent_in, Survey.score.is_not(None))
-                .order_by(Survey.answered_at.desc(), Survey.id.desc())
-            )
-        ).all()
+        for s in await survey_queries.answered(session, _scope(f), since=f.start, until=f.end)
     ]
     return {
-        "sent": int(sent or 0),
-        "answered": answered,
-        "answer_rate": answered / sent if sent else None,
-        "average": round(total / answered, 2) if answered else None,
-        "distribution": distribution,
-        # Every answered survey, newest first; those with words in "prevention".
+        "sent": found.sent,
+        "answered": found.answered,
+        "answer_rate": found.answered / found.sent if found.sent else None,
+        "average": found.average,
+        "distribution": {str(n): found.scores.get(n, 0) for n in range(1, 6)},
+        # Every answered survey, newest first (the CSV); those with words in "prevention",
+        # at most survey_queries.MAX_ANSWERS.
         "answers": answers,
-        "prevention": [a for a in answers if a["prevention"]][:MAX_ANSWERS],
+        "prevention": [
+            {
+                "conversation_id": s.conversation_id,
+                "score": s.score,
+                "answered_at": s.answered_at.isoformat() if s.answered_at else None,
+                "prevention": s.prevention,
+            }
+            for s, _ in found.prevention
+        ],
     }
 
 

@@ -1,18 +1,114 @@
-"""Survey answers, summed up for agents and the reports."""
+"""Survey answers, summed up: one definition for the agents' summary (GET /api/v1/surveys)
+and the satisfaction report, so both give the same numbers.
+
+The period is a cohort of surveys SENT in [since, until): how many were sent, how many of
+those were answered (whenever the answer came), their scores and what customers said
+could have prevented their problem (the newest MAX_ANSWERS answers first). Counting sent
+and answered over the same surveys keeps the answer rate meaningful.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from balie.act import Actor
 from balie.conversations.access import visible_to
 from balie.store.tables import Conversation, Survey
 
-MAX_ANSWERS = 500
+# The answers to "how could we have prevented this?" listed at most: the newest ones.
+MAX_ANSWERS = 200
+
+
+@dataclass(frozen=True)
+class Figures:
+    sent: int
+    # score (1-5) -> how many answered with it
+    scores: dict[int, int]
+    # (survey, inbox id) of answers with words in "prevention", newest first
+    prevention: list[tuple[Survey, int | None]]
+
+    @property
+    def answered(self) -> int:
+        return sum(self.scores.values())
+
+    @property
+    def average(self) -> float | None:
+        total = sum(score * n for score, n in self.scores.items())
+        return round(total / self.answered, 2) if self.answered else None
+
+
+def sent_in(since: dt.datetime | None, until: dt.datetime | None) -> list[ColumnElement[bool]]:
+    """The period's condition on surveys: sent in [since, until)."""
+    out: list[ColumnElement[bool]] = []
+    if since is not None:
+        out.append(Survey.sent_at >= since)
+    if until is not None:
+        out.append(Survey.sent_at < until)
+    return out
+
+
+def _joined() -> Any:
+    return select(Survey).join(Conversation, Conversation.id == Survey.conversation_id)
+
+
+async def figures(
+    session: AsyncSession,
+    where: list[ColumnElement[bool]],
+    *,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+) -> Figures:
+    """The figures of the surveys sent in the period, among conversations matching
+    ``where`` (conditions on Conversation)."""
+    cohort = [*where, *sent_in(since, until)]
+    answered_where = [*cohort, Survey.status == "answered", Survey.score.is_not(None)]
+    sent = await session.scalar(
+        select(func.count()).select_from(_joined().where(*cohort).subquery())
+    )
+    scores = {
+        int(score or 0): int(n)
+        for score, n in await session.execute(
+            select(Survey.score, func.count())
+            .join(Conversation, Conversation.id == Survey.conversation_id)
+            .where(*answered_where)
+            .group_by(Survey.score)
+        )
+    }
+    rows = await session.execute(
+        select(Survey, Conversation.inbox_id)
+        .join(Conversation, Conversation.id == Survey.conversation_id)
+        .where(*answered_where, Survey.prevention.is_not(None), Survey.prevention != "")
+        .order_by(Survey.answered_at.desc(), Survey.id.desc())
+        .limit(MAX_ANSWERS)
+    )
+    return Figures(int(sent or 0), scores, [(s, inbox) for s, inbox in rows])
+
+
+async def answered(
+    session: AsyncSession,
+    where: list[ColumnElement[bool]],
+    *,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+) -> list[Survey]:
+    """Every answered survey of the period (same cohort as ``figures``), newest answer
+    first: for the satisfaction CSV."""
+    rows = await session.scalars(
+        _joined()
+        .where(
+            *where,
+            *sent_in(since, until),
+            Survey.status == "answered",
+            Survey.score.is_not(None),
+        )
+        .order_by(Survey.answered_at.desc(), Survey.id.desc())
+    )
+    return list(rows)
 
 
 async def summary(
@@ -23,45 +119,17 @@ async def summary(
     until: dt.datetime | None = None,
     inbox_id: int | None = None,
 ) -> dict[str, Any]:
-    """Surveys sent in [since, until) and answers given in it: counts per score, the
-    average, and what customers said could have prevented their problem (newest first)."""
-    where: list[Any] = [visible_to(actor)]
+    """The agents' summary of surveys in conversations the actor may see (see the module
+    for the period)."""
+    where: list[ColumnElement[bool]] = [visible_to(actor)]
     if inbox_id is not None:
         where.append(Conversation.inbox_id == inbox_id)
-    sent_where, answer_where = list(where), [*where, Survey.status == "answered"]
-    if since is not None:
-        sent_where.append(Survey.sent_at >= since)
-        answer_where.append(Survey.answered_at >= since)
-    if until is not None:
-        sent_where.append(Survey.sent_at < until)
-        answer_where.append(Survey.answered_at < until)
-    joined = select(Survey).join(Conversation, Conversation.id == Survey.conversation_id)
-    sent = await session.scalar(
-        select(func.count()).select_from(joined.where(*sent_where).subquery())
-    )
-    per_score = {
-        int(score or 0): int(n)
-        for score, n in await session.execute(
-            select(Survey.score, func.count())
-            .join(Conversation, Conversation.id == Survey.conversation_id)
-            .where(*answer_where)
-            .group_by(Survey.score)
-        )
-    }
-    answered = sum(per_score.values())
-    total = sum(score * n for score, n in per_score.items())
-    rows = await session.execute(
-        select(Survey, Conversation.inbox_id)
-        .join(Conversation, Conversation.id == Survey.conversation_id)
-        .where(*answer_where, Survey.prevention.is_not(None))
-        .order_by(Survey.answered_at.desc(), Survey.id.desc())
-        .limit(MAX_ANSWERS)
-    )
+    found = await figures(session, where, since=since, until=until)
     return {
-        "sent": int(sent or 0),
-        "answered": answered,
-        "scores": {str(s): per_score.get(s, 0) for s in range(1, 6)},
-        "average": round(total / answered, 2) if answered else None,
+        "sent": found.sent,
+        "answered": found.answered,
+        "scores": {str(s): found.scores.get(s, 0) for s in range(1, 6)},
+        "average": found.average,
         "prevention": [
             {
                 "survey_id": s.id,
@@ -71,6 +139,6 @@ async def summary(
                 "text": s.prevention,
                 "answered_at": s.answered_at.isoformat() if s.answered_at else None,
             }
-            for s, inbox in rows
+            for s, inbox in found.prevention
         ],
     }
