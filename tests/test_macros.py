@@ -19,7 +19,7 @@ from balie.hours import parse_hours
 from balie.macros.render import MissingData, describe_hours, render, unknown_placeholders
 from balie.orders.actions import create_order, create_product
 from balie.store.database import Database
-from balie.store.tables import Message, Team
+from balie.store.tables import GoodwillAction, Message, Team
 from tests.conftest import MakeAgent, Person, new_conversation, snapshot
 
 API = "/api/v1"
@@ -406,3 +406,54 @@ async def test_goodwill_within_mandate_is_granted_and_above_it_waits_for_approva
     r = await agent.client.post(f"{url}/{large['id']}/apply", json={"send": True})
     assert r.status_code == 200, r.text
     assert r.json()["actions"][0]["status"] == "pending_approval"
+
+
+async def test_a_retried_send_replies_and_grants_goodwill_once(
+    make_agent: MakeAgent, db: Database
+) -> None:
+    agent = await make_agent("agent", team=TEAM)
+    conversation_id = await conversation_with_order(db)
+    saved = await create(
+        agent,
+        name="Excuus",
+        body="Beste {customer_first_name}, we storten 15 euro terug als excuus.",
+        actions=[{"type": "goodwill", "kind": "refund", "amount_cents": 1500, "reason": "Laat"}],
+    )
+    url = f"{API}/conversations/{conversation_id}/macros/{saved['id']}/apply"
+    body = {"send": True, "client_id": "send-1"}
+    first = await agent.client.post(url, json=body)
+    assert first.status_code == 200, first.text
+    before = await snapshot(db)
+    again = await agent.client.post(url, json=body)
+    assert again.status_code == 200, again.text
+    assert again.json() == first.json()  # the first send's answer, the same goodwill id
+    assert await snapshot(db) == before
+    async with db.reading() as session:
+        grants = list(
+            await session.scalars(
+                select(GoodwillAction).where(GoodwillAction.conversation_id == conversation_id)
+            )
+        )
+    assert len(grants) == 1
+    sent = (await agent.client.get(f"{API}/conversations/{conversation_id}/messages")).json()
+    assert sum("15 euro terug" in m["text"] for m in sent) == 1
+
+
+async def test_a_client_id_of_another_message_is_refused(
+    make_agent: MakeAgent, db: Database
+) -> None:
+    agent = await make_agent("agent", team=TEAM)
+    conversation_id = await conversation_with_order(db)
+    reply = await agent.client.post(
+        f"{API}/conversations/{conversation_id}/messages",
+        json={"text": "Ik kijk het na.", "client_id": "reply-1"},
+    )
+    assert reply.status_code == 201, reply.text
+    saved = await create(agent, name="Tag", body="Dank u.", actions=[{"type": "tag", "tag": "x"}])
+    before = await snapshot(db)
+    url = f"{API}/conversations/{conversation_id}/macros/{saved['id']}/apply"
+    refused = await agent.client.post(url, json={"send": True, "client_id": "reply-1"})
+    assert refused.status_code == 409 and "another message" in refused.json()["detail"]
+    empty = await agent.client.post(url, json={"send": True, "client_id": ""})
+    assert empty.status_code == 422
+    assert await snapshot(db) == before

@@ -3,6 +3,7 @@ inserting or sending one from the slot above the reply box."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -104,10 +105,16 @@ async def test_insert_fills_the_reply_box_and_send_carries_out_the_actions(
         assert "Beste Sanne, uw pakket is onderweg. Groet, Karin" in inserted.text
 
         csrf = await page_csrf(browser, f"/conversations/{cid}")
-        r = await browser.post(f"/conversations/{cid}/macros/{macro_id}/send", data={"csrf": csrf})
+        token = re.search(r'name="client_id" value="([^"]+)"', slot.text)
+        assert token is not None, "the send form carries a one-time token"
+        form = {"csrf": csrf, "client_id": token.group(1)}
+        r = await browser.post(f"/conversations/{cid}/macros/{macro_id}/send", data=form)
         assert r.status_code == 303
+        # A double click sends the same form again: the reply goes out once.
+        again = await browser.post(f"/conversations/{cid}/macros/{macro_id}/send", data=form)
+        assert again.status_code == 303
         page = (await browser.get(f"/conversations/{cid}")).text
-    assert "Beste Sanne, uw pakket is onderweg." in page
+    assert page.count("Beste Sanne, uw pakket is onderweg.") == 1
     assert 'data-status="pending"' in page and 'data-tags="verzonden"' in page
 
 

@@ -64,6 +64,9 @@ class MacroOut(BaseModel):
 
 class ApplyIn(In):
     send: bool = False
+    # Set by clients that retry: a send with the same client_id in a conversation happens
+    # once, and a retry answers what the first did.
+    client_id: str | None = Field(None, min_length=1, max_length=100)
 
 
 class ApplyOut(BaseModel):
@@ -131,5 +134,5 @@ async def apply_macro(
     async with caller.writing() as act:
         conversation = await conversation_actions.get_visible(act, conversation_id)
         macro = await actions.get_usable(act, macro_id)
-        result = await actions.apply(act, conversation, macro, send=True)
+        result = await actions.apply(act, conversation, macro, send=True, client_id=body.client_id)
     return ApplyOut(**result)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from sqlalchemy import select
+
 from balie.act import Act
 from balie.agents.roles import at_least
 from balie.analysis.coach import coach
@@ -16,10 +18,12 @@ from balie.hours import parse_hours
 from balie.macros import render, rules
 from balie.store.tables import (
     Agent,
+    AuditEvent,
     Conversation,
     Customer,
     Inbox,
     Macro,
+    Message,
     Order,
     Product,
 )
@@ -212,17 +216,56 @@ async def _grant(act: Act, conversation: Conversation, action: dict[str, Any]) -
     }
 
 
+async def _sent_before(
+    act: Act, conversation: Conversation, client_id: str
+) -> dict[str, Any] | None:
+    """What an earlier send with this ``client_id`` did (from its ``macro.apply`` audit
+    record), or None when there was none."""
+    if not 1 <= len(client_id) <= 100:
+        raise InvalidInput("client_id must be 1 to 100 characters.", field="client_id")
+    message = await act.session.scalar(
+        select(Message).where(
+            Message.conversation_id == conversation.id, Message.client_id == client_id
+        )
+    )
+    if message is None:
+        return None
+    applied = await act.session.scalars(
+        select(AuditEvent.after).where(
+            AuditEvent.target == f"conversation:{conversation.id}",
+            AuditEvent.action == "macro.apply",
+        )
+    )
+    for after in applied:
+        if (after or {}).get("message_id") == message.id:
+            done = list(after.get("actions") or [])
+            return {"text": message.text, "sent": True, "message_id": message.id, "actions": done}
+    raise Conflict("That client_id belongs to another message in this conversation.")
+
+
 async def apply(
-    act: Act, conversation: Conversation, macro: Macro, *, send: bool
+    act: Act,
+    conversation: Conversation,
+    macro: Macro,
+    *,
+    send: bool,
+    client_id: str | None = None,
 ) -> dict[str, Any]:
     """Render the macro for this conversation; with ``send``, send it as a reply (the coach
     checks the rendered text) and carry out its actions in order. Everything happens in
-    the caller's transaction: when one step fails, nothing is stored."""
+    the caller's transaction: when one step fails, nothing is stored.
+
+    A send retried with the same ``client_id`` (a double click, a resent request) returns
+    what the first one did and does nothing again: no second reply, no second goodwill."""
+    if send and client_id is not None:
+        earlier = await _sent_before(act, conversation, client_id)
+        if earlier is not None:
+            return earlier
     text = await render_for(act, conversation, macro)
     if not send:
         return {"text": text, "sent": False, "message_id": None, "actions": []}
     message, _ = await conversation_actions.add_message(
-        act, conversation, text=text, internal=False
+        act, conversation, text=text, internal=False, client_id=client_id, retry_checked=True
     )
     done: list[dict[str, Any]] = []
     for action in macro.actions:

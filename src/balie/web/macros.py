@@ -5,6 +5,7 @@ supervisors the shared ones. The coach's findings are shown when a macro is save
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -45,7 +46,13 @@ async def panel(request: Request, conversation_id: IdPath, caller: SignedIn) -> 
         macros = await queries.usable(act.session, act.actor, language=language)
     if not macros:
         return Response(status_code=204)
-    return render(request, "_macros_slot.html", conversation=conversation, macros=macros)
+    return render(
+        request,
+        "_macros_slot.html",
+        conversation=conversation,
+        macros=macros,
+        client_id=secrets.token_urlsafe(16),
+    )
 
 
 @router.get("/conversations/{conversation_id}/macros/{macro_id}/draft")
@@ -77,11 +84,12 @@ async def send(
 ) -> Response:
     """Send the macro and carry out its actions, all or nothing; a refusal is shown with
     its reason (PageRoute), and nothing was stored."""
-    await checked_form(request)
+    # The form's one-time token: a double click or a resent form sends once.
+    client_id = field(await checked_form(request), "client_id") or None
     async with caller.writing() as act:
         conversation = await conversation_actions.get_visible(act, conversation_id)
         macro = await actions.get_usable(act, macro_id)
-        await actions.apply(act, conversation, macro, send=True)
+        await actions.apply(act, conversation, macro, send=True, client_id=client_id)
     return redirect(f"/conversations/{conversation_id}")
 
 
