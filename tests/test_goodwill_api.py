@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from balie.act import Act, Actor
-from balie.goodwill import actions
+from balie.goodwill import actions, queries
 from balie.store.database import Database
 from balie.store.tables import AuditEvent, Conversation, Inbox, Message, OutboxMail
 from balie.zone import LOCAL_ZONE
@@ -156,9 +156,55 @@ async def test_a_supervisor_approves_and_the_agent_hears_it(
         "goodwill.requested",
         "goodwill.approved",
     ]
-    # An approved action counts against the agent's month.
+    # An approved action counts against the approver's month, not the agent's.
     mandate = {m["kind"]: m for m in (await agent.client.get(f"{API}/mandate")).json()}
-    assert mandate["refund"]["spent_cents"] == 8_000
+    assert mandate["refund"]["spent_cents"] == 0
+    lead = {m["kind"]: m for m in (await supervisor.client.get(f"{API}/mandate")).json()}
+    assert lead["refund"]["spent_cents"] == 8_000
+
+
+async def test_an_approved_exception_leaves_the_agents_own_mandate_whole(
+    agent: Person, make_agent: MakeAgent
+) -> None:
+    admin = await make_agent("admin")
+    case = await open_case(agent)
+    asked = (await give(agent, case, amount_cents=60_000)).json()
+    r = await admin.client.post(f"{API}/goodwill/{asked['id']}/decision", json={"approve": True})
+    assert r.status_code == 200 and r.json()["status"] == "approved"
+    # The agent still refunds small amounts at once, up to their own 500.00 EUR.
+    assert (await give(agent, case, amount_cents=500)).json()["status"] == "granted"
+    mandate = {m["kind"]: m for m in (await agent.client.get(f"{API}/mandate")).json()}
+    assert (mandate["refund"]["spent_cents"], mandate["refund"]["left_cents"]) == (500, 49_500)
+
+
+async def test_an_approval_counts_in_the_month_it_was_given(
+    agent: Person, supervisor: Person, db: Database
+) -> None:
+    case = await open_case(agent)
+    lead = Actor("agent", supervisor.id, "supervisor", supervisor.team_id)
+    me = Actor("agent", agent.id, "agent", agent.team_id)
+    january = dt.datetime(2027, 1, 31, 22, 0, tzinfo=LOCAL_ZONE).astimezone(dt.UTC)
+    february = dt.datetime(2027, 2, 2, 10, 0, tzinfo=LOCAL_ZONE).astimezone(dt.UTC)
+    async with db.writing() as session:
+        conversation = await session.get(Conversation, case)
+        assert conversation is not None
+        asked = await actions.grant(
+            Act(session, me, january),
+            conversation,
+            kind="refund",
+            amount_cents=8_000,
+            reason="Kapot aangekomen",
+        )
+    async with db.writing() as session:
+        await actions.decide(Act(session, lead, february), asked.id, approve=True)
+    async with db.reading() as session:
+        spent = {
+            month: await queries.spent_this_month(
+                session, agent_id=supervisor.id, kind="refund", currency="EUR", now=month
+            )
+            for month in (january, february)
+        }
+    assert spent == {january: 0, february: 8_000}
 
 
 async def test_a_denial_is_recorded_with_its_note(agent: Person, supervisor: Person) -> None:

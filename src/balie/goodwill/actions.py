@@ -192,7 +192,6 @@ async def _check_approver(act: Act, action: GoodwillAction) -> None:
         kind=action.kind,
         currency=limit.currency,
         now=act.now,
-        approver=True,
     )
     verdict = mandate.decide(
         act.actor.role, action.kind, action.amount_cents, spent, limit, currency=action.currency

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from balie.act import Actor
@@ -18,7 +18,8 @@ from balie.policy import mandate, suggestions
 from balie.store.tables import Conversation, GoodwillAction, MandateLimit
 from balie.zone import LOCAL_ZONE
 
-# What counts against a mandate: given at once, or approved by a supervisor.
+# What counts against a mandate: given at once (the granter's), or approved by a
+# supervisor (the approver's).
 SPENT = ("granted", "approved")
 MAX_LIST = 200
 
@@ -64,22 +65,22 @@ async def spent_this_month(
     kind: str,
     currency: str,
     now: dt.datetime,
-    approver: bool = False,
 ) -> int:
-    """What this person gave of ``kind`` in the calendar month of ``now``: their own
-    granted and approved actions, and with ``approver`` also the ones they approved for
-    others (a supervisor's approvals use their own mandate)."""
+    """What this person gave of ``kind`` in the calendar month of ``now``: each action is
+    charged to whoever decided it, in the month of the decision. An agent's grant within
+    their mandate is their own decision (at once); a request a supervisor approved is the
+    supervisor's, in the month they approved it, and uses nothing of the requester's
+    mandate (else one approved exception would leave the agent asking a supervisor for
+    every small refund for the rest of the month)."""
     start, end = mandate.month_of(now)
-    mine = GoodwillAction.agent_id == agent_id
-    whose = or_(mine, GoodwillAction.decided_by == agent_id) if approver else mine
     total = await session.scalar(
         select(func.coalesce(func.sum(GoodwillAction.amount_cents), 0)).where(
-            whose,
+            GoodwillAction.decided_by == agent_id,
             GoodwillAction.kind == kind,
             GoodwillAction.currency == currency,
             GoodwillAction.status.in_(SPENT),
-            GoodwillAction.created_at >= start,
-            GoodwillAction.created_at < end,
+            GoodwillAction.decided_at >= start,
+            GoodwillAction.decided_at < end,
         )
     )
     return int(total or 0)
