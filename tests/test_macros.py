@@ -210,6 +210,12 @@ async def test_an_unknown_placeholder_is_refused_at_save_naming_it(
         ([{"type": "status", "status": "snoozed"}], "status"),
         ([{"type": "status", "status": "resolved", "when": "now"}], "when"),
         ([{"type": "mail"}], "type"),
+        # Saved, it would fail at every send (no text Balie stores may hold a NUL).
+        (
+            [{"type": "goodwill", "kind": "refund", "amount_cents": 100, "reason": "La\x00t"}],
+            "reason holds a NUL",
+        ),
+        ([{"type": "tag", "tag": "a\x00b"}], "NUL"),
     ],
 )
 async def test_bad_actions_are_refused_and_nothing_is_saved(
@@ -457,3 +463,13 @@ async def test_a_client_id_of_another_message_is_refused(
     empty = await agent.client.post(url, json={"send": True, "client_id": ""})
     assert empty.status_code == 422
     assert await snapshot(db) == before
+
+
+def test_a_nul_anywhere_in_a_macro_is_refused_at_save() -> None:
+    from balie.macros.rules import BadMacro, clean_actions, clean_body, clean_name
+
+    for call, value in ((clean_name, "Ex\x00cuus"), (clean_body, "Beste\x00 klant")):
+        with pytest.raises(BadMacro, match="NUL"):
+            call(value)
+    with pytest.raises(BadMacro, match="NUL"):
+        clean_actions([{"type": "status\x00", "status": "open"}])

@@ -31,7 +31,15 @@ class BadMacro(ValueError):
         self.field = field
 
 
+def _no_nul(text: str, what: str, field: str) -> None:
+    # No text Balie stores may hold a NUL: PostgreSQL refuses it, and a macro that saves
+    # but cannot be sent would fail in front of a waiting customer.
+    if "\x00" in text:
+        raise BadMacro(f"{what} holds a NUL character.", field)
+
+
 def clean_name(name: str) -> str:
+    _no_nul(name, "A macro's name", "name")
     name = " ".join(name.split())
     if not 1 <= len(name) <= MAX_NAME:
         raise BadMacro(f"A macro's name needs 1 to {MAX_NAME} characters.", "name")
@@ -45,6 +53,7 @@ def clean_language(language: str) -> str:
 
 
 def clean_body(body: str) -> str:
+    _no_nul(body, "A macro's text", "body")
     body = body.replace("\r\n", "\n").strip()
     if not 1 <= len(body) <= MAX_BODY:
         raise BadMacro(f"A macro's text needs 1 to {MAX_BODY:,} characters.", "body")
@@ -63,6 +72,9 @@ def _only(entry: dict[str, Any], keys: set[str], where: str) -> None:
 def _clean_action(entry: Any, where: str) -> dict[str, Any]:
     if not isinstance(entry, dict):
         raise BadMacro(f"{where}: an action is an object with a type.", "actions")
+    for key, value in entry.items():
+        if isinstance(value, str):
+            _no_nul(value, f"{where}: {key}", "actions")
     kind = entry.get("type")
     if kind == "tag":
         _only(entry, {"type", "tag"}, where)
