@@ -281,6 +281,10 @@ async def test_a_supervisor_may_block_at_once_and_bad_periods_are_refused(
         {"days": 0, "reason": "x"},
         {"days": 366, "reason": "x"},
         {"days": "week", "reason": "x"},
+        # Not whole numbers of days, though Python would read them as 1 and 7.
+        {"days": True, "reason": "x"},
+        {"days": "7", "reason": "x"},
+        {"days": 7.0, "reason": "x"},
         {"days": 7, "reason": ""},
         {"days": 7},
         {"days": 7, "reason": "x", "conversation_id": 0},

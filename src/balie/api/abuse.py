@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from balie.abuse import actions, queries
 from balie.agents.roles import at_least
@@ -33,7 +33,8 @@ class EndIn(In):
 
 
 class BlockIn(In):
-    days: int
+    # A whole number: true, "7" or 7.0 are mistakes, not days.
+    days: StrictInt
     reason: str = Field(max_length=policy.MAX_REASON_CHARS)
     conversation_id: Id | None = None
 
