@@ -473,3 +473,21 @@ def test_a_nul_anywhere_in_a_macro_is_refused_at_save() -> None:
             call(value)
     with pytest.raises(BadMacro, match="NUL"):
         clean_actions([{"type": "status\x00", "status": "open"}])
+
+
+async def test_a_macros_goodwill_has_the_same_maximum_as_goodwill_itself(
+    agent: Person, db: Database
+) -> None:
+    from balie.policy.mandate import MAX_CENTS
+
+    def action(cents: int) -> list[dict[str, Any]]:
+        return [{"type": "goodwill", "kind": "replacement", "amount_cents": cents, "reason": "x"}]
+
+    # 20,000 EUR: beyond an agent's mandate (it will wait for approval), not beyond goodwill.
+    assert (
+        await agent.client.post(f"{API}/macros", json=macro(actions=action(2_000_000)))
+    ).status_code == 201
+    before = await snapshot(db)
+    r = await agent.client.post(f"{API}/macros", json=macro(actions=action(MAX_CENTS + 1)))
+    assert r.status_code == 422 and str(MAX_CENTS) in r.json()["detail"]
+    assert await snapshot(db) == before

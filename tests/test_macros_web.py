@@ -141,3 +141,28 @@ async def test_a_macro_needing_missing_data_says_what_is_missing(
     assert await snapshot(db) == before
     async with db.reading() as session:
         assert len(list(await session.scalars(select(Message)))) == 1
+
+
+async def test_the_macro_form_reads_amounts_as_the_goodwill_form_does(
+    app: Any, db: Database, make_agent: MakeAgent
+) -> None:
+    person = await make_agent("supervisor", language="nl")
+    async with web_client(app) as browser:
+        await log_in(browser, person.email)
+        csrf = await page_csrf(browser, "/macros")
+        r = await browser.post(
+            "/macros",
+            data={
+                "csrf": csrf,
+                "name": "Nieuwe machine",
+                "language": "nl",
+                "body": "Beste {customer_first_name}, u krijgt een nieuwe machine.",
+                "goodwill_kind": "replacement",
+                "goodwill_amount": "€ 1.250,00",  # thousands grouped, as on the goodwill form
+                "goodwill_reason": "Kapot geleverd",
+            },
+        )
+        assert r.status_code == 303, r.text
+    async with db.reading() as session:
+        (macro,) = await session.scalars(select(Macro))
+    assert macro.actions[0]["amount_cents"] == 125_000

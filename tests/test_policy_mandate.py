@@ -106,3 +106,19 @@ def test_the_policy_imports_nothing_from_the_web_or_the_database() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == ""
+
+
+@pytest.mark.parametrize(
+    ("typed", "cents"),
+    [("80", 8_000), ("€ 7,50", 750), ("1.250,00", 125_000), ("1,250.00", 125_000)],
+)
+def test_typed_euros_are_read_one_way_everywhere(typed: str, cents: int) -> None:
+    assert mandate.parse_euros(typed) == cents
+
+
+def test_typed_euros_have_one_maximum() -> None:
+    assert mandate.parse_euros("10.000.000") == mandate.MAX_CENTS
+    with pytest.raises(mandate.BadAmount, match="far beyond"):
+        mandate.parse_euros("10.000.000,01")
+    with pytest.raises(mandate.BadAmount, match="like 80,00"):
+        mandate.parse_euros("tachtig")

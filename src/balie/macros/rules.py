@@ -15,7 +15,8 @@ LANGUAGES = ("nl", "en")
 MAX_NAME = 100
 MAX_BODY = 10_000
 MAX_ACTIONS = 10
-MAX_AMOUNT_CENTS = 1_000_000
+# One maximum for an amount of goodwill, wherever it is given.
+MAX_AMOUNT_CENTS = mandate.MAX_CENTS
 MAX_REASON = 500
 # The kinds of goodwill Balie grants (balie.goodwill); checked here so a macro holding an
 # unknown kind is refused when saved, not when a customer is waiting.

@@ -106,6 +106,30 @@ def check_currency(code: str) -> str:
     return code
 
 
+_AMOUNT = re.compile(r"(\d{1,10}(?:[.,]\d{3})*)(?:[.,](\d{1,2}))?")
+
+
+class BadAmount(ValueError):
+    """An amount a person typed that is not one: ``args[0]`` says what to type instead."""
+
+
+def parse_euros(text: str) -> int:
+    """Euros as people type them, into cents: "80", "80,00", "80.5", "€ 1.250,00" or
+    "1,250.00". A separator followed by three digits groups thousands; one followed by
+    one or two digits starts the cents. The one reader of typed amounts in Balie (the
+    goodwill form and the macro form), with the one maximum, ``MAX_CENTS``."""
+    cleaned = text.strip().removeprefix("€").replace(" ", "").replace("\u00a0", "")
+    found = _AMOUNT.fullmatch(cleaned)
+    if not cleaned or found is None:
+        raise BadAmount("Write the amount in euros, like 80,00 or 80.00.")
+    whole = int(re.sub(r"[.,]", "", found.group(1)))
+    cents = int((found.group(2) or "0").ljust(2, "0"))
+    total = whole * 100 + cents
+    if total > MAX_CENTS:
+        raise BadAmount("That amount is far beyond any goodwill.")
+    return total
+
+
 def money(cents: int, currency: str) -> str:
     """An amount as the reasons write it: "50.00 EUR"."""
     return f"{cents // 100}.{cents % 100:02d} {currency}"

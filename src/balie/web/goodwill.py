@@ -8,7 +8,6 @@ back to the page it was sent from.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -39,23 +38,13 @@ from balie.web.pages import (
 
 router = APIRouter(route_class=PageRoute)
 
-_AMOUNT = re.compile(r"(\d{1,10}(?:[.,]\d{3})*)(?:[.,](\d{1,2}))?")
-
 
 def parse_amount(text: str) -> int:
-    """Euros as people type them, into cents: "80", "80,00", "80.5", "1.250,00" or
-    "1,250.00". A separator followed by three digits groups thousands; one followed by
-    one or two digits starts the cents."""
-    cleaned = text.strip().removeprefix("€").replace(" ", "").replace("\u00a0", "")
-    found = _AMOUNT.fullmatch(cleaned)
-    if not cleaned or found is None:
-        raise InvalidInput("Write the amount in euros, like 80,00 or 80.00.", field="amount")
-    whole = int(re.sub(r"[.,]", "", found.group(1)))
-    cents = int((found.group(2) or "0").ljust(2, "0"))
-    total = whole * 100 + cents
-    if total > mandate.MAX_CENTS:
-        raise InvalidInput("That amount is far beyond any goodwill.", field="amount")
-    return total
+    """Euros as people type them, into cents (``mandate.parse_euros``)."""
+    try:
+        return mandate.parse_euros(text)
+    except mandate.BadAmount as bad:
+        raise InvalidInput(str(bad), field="amount") from None
 
 
 def _amount_in(request: Request) -> Callable[[int, str], str]:

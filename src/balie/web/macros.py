@@ -4,7 +4,6 @@ supervisors the shared ones. The coach's findings are shown when a macro is save
 
 from __future__ import annotations
 
-import re
 import secrets
 from typing import Any
 
@@ -18,12 +17,12 @@ from balie.errors import BalieError, CoachBlocked, InvalidInput
 from balie.ids import IdPath
 from balie.macros import actions, queries, rules
 from balie.macros import render as placeholders
+from balie.policy import mandate
 from balie.store.tables import Macro
 from balie.web import coach
 from balie.web.pages import PageRoute, SignedIn, checked_form, field, redirect, render
 
 router = APIRouter(route_class=PageRoute)
-_EUROS = re.compile(r"^([0-9]{1,7})(?:[.,]([0-9]{1,2}))?$")
 FORM_FIELDS = (
     "name",
     "language",
@@ -97,11 +96,11 @@ async def send(
 
 
 def _euros(text: str) -> int:
-    """Euros as typed in the Netherlands or elsewhere ("15", "15,50", "15.50") in cents."""
-    found = _EUROS.match(text.strip().removeprefix("€").strip())
-    if found is None:
-        raise InvalidInput("The amount is not a number of euros.", field="actions")
-    return int(found.group(1)) * 100 + int((found.group(2) or "0").ljust(2, "0"))
+    """Euros as typed, in cents: the goodwill form's reader (``mandate.parse_euros``)."""
+    try:
+        return mandate.parse_euros(text)
+    except mandate.BadAmount as bad:
+        raise InvalidInput(str(bad), field="actions") from None
 
 
 def _actions_from(form: FormData) -> list[dict[str, Any]]:
