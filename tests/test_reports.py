@@ -278,8 +278,9 @@ async def world(db: Database, make_agent: MakeAgent) -> World:
                 currency=currency,
                 reason="Lekkage",
                 status=status,
-                # The lead approves what waited for a supervisor.
-                decided_by=lead.id if status == "approved" else None,
+                # Granted: the agent's own decision; approved: the lead's, both at once.
+                decided_by={"granted": agent.id, "approved": lead.id}.get(status),
+                decided_at=at if status in ("granted", "approved") else None,
                 created_at=at,
             )
 
@@ -593,3 +594,41 @@ async def test_the_survey_summary_and_the_satisfaction_report_agree(
         p["prevention"] for p in report["prevention"]
     ]
     assert report["prevention"][0]["prevention"] == "Sneller reageren."
+
+
+async def test_an_approval_counts_in_the_month_it_was_given(db: Database, world: World) -> None:
+    """As goodwill charges it: to whoever decided, in the month of the decision."""
+    asked, approved = DAY2 + minutes(300), dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+    async with db.writing() as session:
+        conversation = await session.get(Conversation, world.b)
+        assert conversation is not None
+        session.add(
+            GoodwillAction(
+                conversation_id=world.b,
+                customer_id=conversation.customer_id,
+                agent_id=world.bram.id,
+                kind="refund",
+                amount_cents=1000,
+                currency="EUR",
+                reason="Lekkage",
+                status="approved",
+                decided_by=world.lead.id,
+                decided_at=approved,
+                created_at=asked,
+            )
+        )
+
+    def refunds(report: dict[str, Any], name: str) -> list[tuple[str, int, int, int]]:
+        return [
+            (line["month"], line["spent_cents"], line["approved_cents"], line["mandate_used_cents"])
+            for line in report["goodwill"]["lines"]
+            if line["agent"] == name and line["kind"] == "refund"
+        ]
+
+    november = await _report(world.lead)
+    assert refunds(november, "Lotte Leiding") == [("2026-11", 0, 0, 2000)]
+    assert refunds(november, "Bram") == []
+    december = await _report(world.lead, since="2026-12-01", until="2026-12-01")
+    assert refunds(december, "Lotte Leiding") == [("2026-12", 0, 0, 1000)]
+    assert refunds(december, "Bram") == [("2026-12", 1000, 1000, 0)]
+    assert december["goodwill"]["totals"] == {"EUR": 1000}

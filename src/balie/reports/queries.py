@@ -256,14 +256,16 @@ def _months(f: Filters) -> tuple[dt.datetime, dt.datetime]:
 
 
 async def goodwill(session: AsyncSession, f: Filters) -> dict[str, Any]:
-    """Goodwill granted (or approved) in the period per agent, with totals per currency;
-    and, per person, kind and calendar month the period touches, the WHOLE month's use of
-    the monthly mandate of their role, counted as the goodwill room counts it: their own
-    grants and the approvals they gave for others (spent_this_month with approver). A
-    request a supervisor approved is listed on the requester's line but is not theirs to
-    answer for: it is on the approver's line."""
+    """Goodwill granted (or approved) in the period per requesting agent, with totals per
+    currency; and, per person, kind and calendar month the period touches, the WHOLE
+    month's use of the monthly mandate of their role, counted as the goodwill room counts
+    it (balie.goodwill.queries.spent_this_month): each action is charged to whoever
+    decided it, in the month of the decision. A request a supervisor approved is listed on
+    the requester's line but is not theirs to answer for: it is on the approver's."""
     conditions = [GoodwillAction.status.in_(SPENT), *_inbox_only(f)]
     month_start, month_end = _months(f)
+    # When it was decided (rows from before decisions were stored: when it was made).
+    decided = func.coalesce(GoodwillAction.decided_at, GoodwillAction.created_at)
     rows = (
         await session.execute(
             select(
@@ -273,14 +275,10 @@ async def goodwill(session: AsyncSession, f: Filters) -> dict[str, Any]:
                 GoodwillAction.kind,
                 GoodwillAction.currency,
                 GoodwillAction.amount_cents,
-                GoodwillAction.created_at,
+                decided,
             )
             .join(Conversation, Conversation.id == GoodwillAction.conversation_id)
-            .where(
-                *conditions,
-                GoodwillAction.created_at >= month_start,
-                GoodwillAction.created_at < month_end,
-            )
+            .where(*conditions, decided >= month_start, decided < month_end)
         )
     ).all()
     people: dict[int | None, tuple[str, str]] = {
@@ -308,16 +306,16 @@ async def goodwill(session: AsyncSession, f: Filters) -> dict[str, Any]:
     totals: Counter[str] = Counter()
     # (person, kind, month, currency) -> granted, approved for them, approved for others
     lines: dict[tuple[int | None, str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for agent_id, decided_by, status, kind, currency, cents, at in rows:
+    for agent_id, decided_by, _status, kind, currency, cents, at in rows:
         if f.start <= at < f.end and wanted(agent_id):
             per_agent[(agent_id, currency)] += cents
             totals[currency] += cents
         month = local_day(at).strftime("%Y-%m")
+        decider = agent_id if decided_by is None else decided_by
         if wanted(agent_id):
-            lines[(agent_id, kind, month, currency)][0 if status == "granted" else 1] += cents
-        approved_for_other = status == "approved" and decided_by not in (None, agent_id)
-        if approved_for_other and wanted(decided_by):
-            lines[(decided_by, kind, month, currency)][2] += cents
+            lines[(agent_id, kind, month, currency)][0 if decider == agent_id else 1] += cents
+        if decider != agent_id and wanted(decider):
+            lines[(decider, kind, month, currency)][2] += cents
 
     out_lines = []
     for (agent_id, kind, month, currency), (granted, approved, for_others) in sorted(
