@@ -12,7 +12,7 @@ from sqlalchemy import select
 from balie.act import Act, Actor
 from balie.goodwill import actions, queries
 from balie.store.database import Database
-from balie.store.tables import AuditEvent, Conversation, Inbox, Message, OutboxMail
+from balie.store.tables import AuditEvent, Conversation, Customer, Inbox, Message, OutboxMail
 from balie.zone import LOCAL_ZONE
 from tests.conftest import MakeAgent, Person, new_conversation, snapshot
 from tests.email_fixtures import email_inbox  # noqa: F401
@@ -478,3 +478,23 @@ async def test_shouting_never_buys_more_the_same_case_gets_the_same_suggestion(
     for found in advice.values():
         found["entitlement"].pop("order_reference")
     assert advice[calm] == advice[rude]
+
+
+async def test_an_english_customer_hears_good_news_in_english_when_the_chat_says_nothing(
+    agent: Person, supervisor: Person, db: Database
+) -> None:
+    case = await open_case(agent, message={"text": "iDEAL 404"})
+    async with db.writing() as session:
+        conversation = await session.get(Conversation, case)
+        assert conversation is not None
+        conversation.language = None  # nothing in the conversation says which language
+        customer = await session.get(Customer, conversation.customer_id)
+        assert customer is not None
+        customer.language = "en"
+    asked = (await give(agent, case, amount_cents=8_000)).json()
+    decided = await supervisor.client.post(
+        f"{API}/goodwill/{asked['id']}/decision", json={"approve": True}
+    )
+    assert decided.status_code == 200
+    assert (await agent.client.post(f"{API}/goodwill/{asked['id']}/tell")).status_code == 201
+    assert await messages_of(db, case) == ["Good news: your refund of EUR 80.00 has been approved."]

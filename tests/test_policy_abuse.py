@@ -82,3 +82,21 @@ def test_a_new_warning_waits_for_the_customer_to_write_after_the_last_one() -> N
     assert abuse.may_warn_again(4, None) is False
     assert abuse.may_warn_again(4, 3) is False  # the customer wrote before it, not after
     assert abuse.may_warn_again(4, 5) is True
+
+
+def test_one_rule_for_the_customers_language_in_every_room() -> None:
+    from types import SimpleNamespace
+
+    from balie.languages import language_of
+
+    def of(conversation: str | None, customer: str | None) -> str:
+        return language_of(
+            SimpleNamespace(language=conversation),  # type: ignore[arg-type]
+            SimpleNamespace(language=customer),  # type: ignore[arg-type]
+        )
+
+    assert of("nl", "en") == "nl"  # the conversation's first
+    assert of(None, "en") == "en"  # then the customer's
+    assert of("de", "nl") == "nl"  # a language Balie does not speak is skipped
+    assert of(None, None) == "en"
+    assert abuse.language_of is not None and abuse.language_of("de", "nl") == "nl"

@@ -20,6 +20,7 @@ from balie.conversations import actions as conversation_actions
 from balie.conversations.access import visible_to
 from balie.conversations.rules import MAX_TAGS
 from balie.errors import Conflict, Forbidden, InvalidInput, NotFound
+from balie.languages import language_of
 from balie.policy import abuse as policy
 from balie.store.tables import AbuseWarning, Agent, Conversation, Customer, Message
 
@@ -63,7 +64,7 @@ async def send_boundary(
         )
     customer = await _customer(act, conversation)
     if text is None or not text.strip():
-        text = policy.boundary_text(policy.language_of(conversation.language, customer.language))
+        text = policy.boundary_text(language_of(conversation, customer))
     message, _ = await conversation_actions.add_message(
         act, conversation, text=text, internal=False, client_id=client_id, retry_checked=True
     )
@@ -128,7 +129,7 @@ async def end_chat(act: Act, conversation: Conversation, *, reason: str, limit: 
             limit=limit,
         )
     customer = await _customer(act, conversation)
-    language = policy.language_of(conversation.language, customer.language)
+    language = language_of(conversation, customer)
     await conversation_actions.add_message(
         act, conversation, text=policy.end_text(language), internal=False
     )

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from balie.errors import Forbidden
+from balie.languages import first_spoken
 from balie.policy import abuse as policy
 from balie.store.tables import (
     AbuseWarning,
@@ -106,7 +107,7 @@ def refuse_blocked(customer: Customer, now: dt.datetime, language: str | None = 
     if until is None or not policy.is_blocked(until, now):
         return
     raise Forbidden(
-        policy.blocked_notice(until, policy.language_of(language, customer.language), LOCAL_ZONE),
+        policy.blocked_notice(until, first_spoken(language, customer.language), LOCAL_ZONE),
         chat_code="blocked",
         blocked_until=until.isoformat(),
     )

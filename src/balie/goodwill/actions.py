@@ -17,8 +17,17 @@ from balie.alerts import actions as alert_actions
 from balie.conversations import actions as conversation_actions
 from balie.errors import Conflict, Forbidden, InvalidInput, NotFound
 from balie.goodwill import queries
+from balie.languages import language_of
 from balie.policy import mandate
-from balie.store.tables import Agent, Alert, Conversation, GoodwillAction, MandateLimit, Message
+from balie.store.tables import (
+    Agent,
+    Alert,
+    Conversation,
+    Customer,
+    GoodwillAction,
+    MandateLimit,
+    Message,
+)
 
 MAX_REASON = 1000
 MAX_NOTE = 1000
@@ -303,7 +312,7 @@ async def set_limit(
     return row
 
 
-# What the customer is told, per kind, in the conversation's language.
+# What the customer is told, per kind, in their language (balie.languages).
 _NOUNS_NL = {
     "refund": "terugbetaling",
     "credit": "tegoed",
@@ -315,11 +324,12 @@ _NOUNS_NL = {
 }
 
 
-def good_news(action: GoodwillAction, language: str | None) -> str:
-    """ "Goed nieuws: uw terugbetaling van EUR 80,00 is goedgekeurd." (nl, the default)
-    or the English sentence; without an amount the sentence names only the gesture."""
+def good_news(action: GoodwillAction, language: str) -> str:
+    """ "Goed nieuws: uw terugbetaling van EUR 80,00 is goedgekeurd." (nl) or the English
+    sentence (any other language: ``balie.languages`` picks nl or en); without an amount
+    the sentence names only the gesture."""
     whole, cents = divmod(action.amount_cents, 100)
-    if language == "en":
+    if language != "nl":
         amount = f" of {action.currency} {whole:,}.{cents:02d}" if action.amount_cents else ""
         return f"Good news: your {mandate.NOUNS[action.kind]}{amount} has been approved."
     grouped = f"{whole:,}".replace(",", ".")
@@ -334,10 +344,11 @@ async def tell_customer(act: Act, goodwill_id: int) -> Message:
     if action.status not in queries.SPENT:
         raise Conflict(f"Only a granted or approved action can be told; this is {action.status}.")
     conversation = await conversation_actions.get_visible(act, action.conversation_id)
+    customer = await act.session.get(Customer, conversation.customer_id)
     message, _ = await conversation_actions.add_message(
         act,
         conversation,
-        text=good_news(action, conversation.language),
+        text=good_news(action, language_of(conversation, customer)),
         internal=False,
         client_id=f"goodwill-{action.id}",
     )

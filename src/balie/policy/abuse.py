@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from balie.languages import first_spoken
+
 DEFAULT_WARNINGS_BEFORE_END = 2
 # The periods the agent is offered; any whole number of days up to the maximum is allowed.
 BLOCK_DAY_CHOICES = (1, 7, 30)
@@ -37,12 +39,8 @@ _BLOCKED_TEXT = {
 _DATE_FORMAT = {"nl": "%d-%m-%Y %H:%M", "en": "%Y-%m-%d %H:%M"}
 
 
-def language_of(*candidates: str | None) -> str:
-    """The first of the given languages Balie speaks; English when none is known."""
-    for language in candidates:
-        if language in BOUNDARY_TEXT:
-            return language
-    return "en"
+# The first of the given languages Balie speaks, English when none is (balie.languages).
+language_of = first_spoken
 
 
 def boundary_text(language: str) -> str:
