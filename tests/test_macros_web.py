@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from balie.act import utcnow
 from balie.store.database import Database
 from balie.store.tables import Macro, Message
 from tests.conftest import MakeAgent, snapshot
@@ -166,3 +167,32 @@ async def test_the_macro_form_reads_amounts_as_the_goodwill_form_does(
     async with db.reading() as session:
         (macro,) = await session.scalars(select(Macro))
     assert macro.actions[0]["amount_cents"] == 125_000
+
+
+async def test_a_saved_macro_the_coach_now_blocks_opens_for_rewriting(
+    app: Any, db: Database, make_agent: MakeAgent
+) -> None:
+    person = await make_agent("agent", language="en")
+    # Saved before the coach knew these words: the row is there as it was.
+    async with db.writing() as session:
+        now = utcnow()
+        old = Macro(
+            owner_id=person.id,
+            name="Oud",
+            language="en",
+            body="Dear {customer_name}, you are an idiot.",
+            actions=[],
+            created_by=person.id,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(old)
+        await session.flush()
+        macro_id = old.id
+    async with web_client(app) as browser:
+        await log_in(browser, person.email)
+        page = await browser.get(f"/macros/{macro_id}")
+    assert page.status_code == 200
+    assert "Dear {customer_name}, you are an idiot." in page.text  # in the form to rewrite
+    assert "Not sent: the reply coach stopped this text" in page.text
+    assert "Insult" in page.text

@@ -152,6 +152,7 @@ async def _page(
     values: dict[str, str] | None = None,
     error: BalieError | None = None,
     findings: dict[str, Any] | None = None,
+    status: int | None = None,
 ) -> Response:
     async with caller.reading() as act:
         macros = await queries.usable(act.session, act.actor)
@@ -167,7 +168,7 @@ async def _page(
     return render(
         request,
         "macros.html",
-        status=error.status if error else 200,
+        status=status if status is not None else (error.status if error else 200),
         macros=macros,
         editing=editing,
         values=values or _form_values(editing),
@@ -191,7 +192,23 @@ async def edit_page(request: Request, macro_id: IdPath, caller: SignedIn) -> Res
     async with caller.reading() as act:
         macro = await actions.get_usable(act, macro_id)
     values = _form_values(macro)
-    findings = actions.check_text(macro.body, macro.language).as_json()
+    try:
+        findings = actions.check_text(macro.body, macro.language).as_json()
+    except CoachBlocked as blocked:
+        # Saved before the coach blocked such words: open it to be rewritten, with the
+        # coach's findings and the refusal saving it as it stands would get.
+        data = blocked.data.get("coaching")
+        return await _page(
+            request,
+            caller,
+            editing=macro,
+            values=values,
+            error=blocked,
+            findings=data if isinstance(data, dict) else None,
+            status=200,
+        )
+    except InvalidInput as bad:  # an unknown placeholder, say: the same, without findings
+        return await _page(request, caller, editing=macro, values=values, error=bad, status=200)
     return await _page(request, caller, editing=macro, values=values, findings=findings)
 
 
