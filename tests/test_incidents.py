@@ -233,3 +233,42 @@ async def test_resolving_sends_one_update_to_every_linked_chat_and_email(
         timeline = await agent.client.get(f"{API}/conversations/{conversation_id}/messages")
         last = timeline.json()[-1]
         assert last["text"] == update and last["internal"] is False
+
+
+async def test_a_conversation_linked_by_mistake_is_taken_off_and_gets_no_update(
+    make_agent: MakeAgent, db: Database
+) -> None:
+    lead = await make_agent("supervisor")
+    chat, _ = await inboxes(db)
+    agent = await make_agent("agent", team=TEAM)
+    incident = await post_incident(lead, chat.id)
+    url = f"{API}/incidents/{incident['id']}"
+    wrong = await arrives(db, chat, subject="Storing?", text="Geen storing, ik wil retour sturen.")
+    right = await arrives(db, chat, subject="iDEAL", text="iDEAL werkt niet.")
+    assert (await lead.client.get(url)).json()["linked_count"] == 2
+
+    r = await agent.client.post(f"{url}/unlink", json={"conversation_id": wrong})
+    assert r.status_code == 200 and r.json()["unlinked"] is True
+    assert (await agent.client.get(f"{API}/conversations/{wrong}")).json()["tags"] == []
+    before = await snapshot(db)
+    again = await agent.client.post(f"{url}/unlink", json={"conversation_id": wrong})
+    assert again.status_code == 200 and again.json()["unlinked"] is False
+    missing = await agent.client.post(f"{url}/unlink", json={"conversation_id": 999_999})
+    assert missing.status_code == 404
+    assert await snapshot(db) == before
+
+    update = "De webshop werkt weer."
+    assert (await lead.client.post(f"{url}/resolve", json={"update": update})).status_code == 200
+    texts = {
+        cid: [
+            m["text"]
+            for m in (await agent.client.get(f"{API}/conversations/{cid}/messages")).json()
+        ]
+        for cid in (wrong, right)
+    }
+    assert update not in texts[wrong] and texts[right][-1] == update
+    # After the update went out, the link is history.
+    before = await snapshot(db)
+    late = await agent.client.post(f"{url}/unlink", json={"conversation_id": right})
+    assert late.status_code == 409
+    assert await snapshot(db) == before

@@ -119,5 +119,13 @@ async def test_the_panel_shows_the_linked_incident_or_offers_to_link(
         )
         assert r.status_code == 303
         shown = await browser.get(f"/conversations/{other}/incidents")
-    assert "Link to this incident" not in shown.text
-    assert "the customer gets the update automatically" in shown.text
+        assert "Link to this incident" not in shown.text
+        assert "the customer gets the update automatically" in shown.text
+        # Linked by mistake: taken off again, and offered to link once more.
+        r = await browser.post(
+            f"/conversations/{other}/incidents/{incident_id}/unlink", data={"csrf": csrf}
+        )
+        assert r.status_code == 303
+        shown = await browser.get(f"/conversations/{other}/incidents")
+    assert "Link to this incident" in shown.text
+    assert "Not about this incident" not in shown.text

@@ -131,6 +131,20 @@ async def link_conversation(incident_id: IdPath, body: LinkIn, caller: Agent) ->
     return {"incident_id": incident_id, "conversation_id": body.conversation_id, "linked": created}
 
 
+@router.post("/incidents/{incident_id}/unlink")
+async def unlink_conversation(incident_id: IdPath, body: LinkIn, caller: Agent) -> dict[str, Any]:
+    """An agent takes a conversation they can see off an open incident."""
+    async with caller.writing() as act:
+        incident = await actions.get(act, incident_id)
+        conversation = await conversation_actions.get_visible(act, body.conversation_id)
+        removed = await actions.unlink(act, incident, conversation)
+    return {
+        "incident_id": incident_id,
+        "conversation_id": body.conversation_id,
+        "unlinked": removed,
+    }
+
+
 @router.post("/incidents/{incident_id}/resolve")
 async def resolve_incident(incident_id: IdPath, body: ResolveIn, caller: Lead) -> IncidentOut:
     """Resolve it and send the update to every linked conversation (chat: a message the

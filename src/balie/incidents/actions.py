@@ -162,6 +162,35 @@ async def link(act: Act, incident: Incident, conversation: Conversation, *, how:
     return True
 
 
+async def unlink(act: Act, incident: Incident, conversation: Conversation) -> bool:
+    """Take a conversation off an open incident (linked by mistake, or by a keyword that
+    meant something else): it gets no update when the incident is resolved and loses the
+    incident's tag. False when it was not linked."""
+    if incident.status != "open":
+        raise Conflict(
+            f"Incident {incident.id} is {incident.status}; its update has gone out already."
+        )
+    existing = await act.session.get(
+        IncidentLink, {"incident_id": incident.id, "conversation_id": conversation.id}
+    )
+    if existing is None:
+        return False
+    how = existing.how
+    await act.session.delete(existing)
+    await act.session.flush()
+    tags = await conversation_actions.tags_of(act, conversation.id)
+    if tag_of(incident.id) in tags:
+        await conversation_actions.set_tags(
+            act, conversation, [t for t in tags if t != tag_of(incident.id)]
+        )
+    await act.audit(
+        "incident.unlink",
+        f"conversation:{conversation.id}",
+        before={"incident_id": incident.id, "how": how},
+    )
+    return True
+
+
 async def on_new_conversation(act: Act, conversation: Conversation, message: Message) -> None:
     """A new conversation in an inbox with open incidents is linked to each one it speaks
     of (see ``balie.incidents.matching``)."""

@@ -49,6 +49,18 @@ async def link(
     return redirect(f"/conversations/{conversation_id}")
 
 
+@router.post("/conversations/{conversation_id}/incidents/{incident_id}/unlink")
+async def unlink(
+    request: Request, conversation_id: IdPath, incident_id: IdPath, caller: SignedIn
+) -> Response:
+    await checked_form(request)
+    async with caller.writing() as act:
+        conversation = await conversation_actions.get_visible(act, conversation_id)
+        incident = await actions.get(act, incident_id)
+        await actions.unlink(act, incident, conversation)
+    return redirect(f"/conversations/{conversation_id}")
+
+
 def _lead(caller: Any) -> None:
     if not at_least(caller.agent.role, "supervisor"):
         raise Forbidden("Only supervisors and admins manage incidents.")
