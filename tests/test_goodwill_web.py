@@ -15,6 +15,7 @@ from balie.store.tables import GoodwillAction
 from balie.web.goodwill import parse_amount
 from balie.zone import LOCAL_ZONE
 from tests.conftest import MakeAgent, Person, new_conversation, snapshot
+from tests.test_goodwill_api import open_case
 from tests.test_web_support import log_in, page_csrf, web_client
 
 API = "/api/v1"
@@ -195,3 +196,31 @@ async def test_an_abusive_customer_is_offered_the_same_on_the_page(
         ]
     assert "50% of the repair" in shown[0]
     assert shown[0] == shown[1]
+
+
+async def test_a_request_beyond_the_supervisors_mandate_shows_approve_disabled_with_why(
+    app: Any, db: Database, make_agent: MakeAgent
+) -> None:
+    agent = await make_agent("agent", language="en")
+    lead = await make_agent("supervisor", language="en")
+    admin = await make_agent("admin", language="en")
+    case = await open_case(agent)
+    asked = await agent.client.post(
+        f"{API}/conversations/{case}/goodwill",
+        json={"kind": "refund", "amount_cents": 60_000, "reason": "Kapot"},
+    )
+    assert asked.status_code == 201 and asked.json()["status"] == "pending_approval"
+    why = "Beyond your own mandate (above your 500.00 EUR per refund): an admin must approve this."
+    async with web_client(app) as lead_browser, web_client(app) as admin_browser:
+        await log_in(lead_browser, lead.email)
+        await log_in(admin_browser, admin.email)
+        for page in (
+            await lead_browser.get("/approvals"),
+            await lead_browser.get(f"/conversations/{case}/goodwill"),
+        ):
+            text = " ".join(page.text.split())
+            assert why in text
+            assert 'value="approve"' not in text and "disabled" in text
+            assert 'value="deny"' in text  # denying is still theirs
+        admin_page = " ".join((await admin_browser.get("/approvals")).text.split())
+        assert 'value="approve"' in admin_page and why not in admin_page

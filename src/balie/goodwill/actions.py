@@ -192,22 +192,10 @@ async def _visible_action(act: Act, goodwill_id: int, *, lock: bool = False) -> 
 
 async def _check_approver(act: Act, action: GoodwillAction) -> None:
     """A supervisor approves within their own mandate; beyond it an admin must."""
-    if at_least(act.actor.role, "admin"):
-        return
-    limit = await queries.limit_for(act.session, act.actor.role, action.kind)
-    spent = await queries.spent_this_month(
-        act.session,
-        agent_id=act.actor.id,
-        kind=action.kind,
-        currency=limit.currency,
-        now=act.now,
-    )
-    verdict = mandate.decide(
-        act.actor.role, action.kind, action.amount_cents, spent, limit, currency=action.currency
-    )
-    if not verdict.granted:
+    reason = await queries.beyond_approver(act.session, act.actor, action, act.now)
+    if reason is not None:
         raise Forbidden(
-            f"You cannot approve this {describe(action)}: it is {verdict.reason}. "
+            f"You cannot approve this {describe(action)}: it is {reason}. "
             "An admin must decide on it.",
             needs="admin",
         )

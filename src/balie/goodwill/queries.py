@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from balie.act import Actor
-from balie.agents.roles import ROLES
+from balie.agents.roles import ROLES, at_least
 from balie.conversations.access import visible_to
 from balie.orders.queries import order_line
 from balie.policy import mandate, suggestions
@@ -84,6 +84,23 @@ async def spent_this_month(
         )
     )
     return int(total or 0)
+
+
+async def beyond_approver(
+    session: AsyncSession, actor: Actor, action: GoodwillAction, now: dt.datetime
+) -> str | None:
+    """Why ``actor`` may not approve ``action`` (it is beyond their own mandate: "above
+    your 500.00 EUR per refund"), or None when they may. Admins may approve anything."""
+    if at_least(actor.role, "admin"):
+        return None
+    limit = await limit_for(session, actor.role, action.kind)
+    spent = await spent_this_month(
+        session, agent_id=actor.id, kind=action.kind, currency=limit.currency, now=now
+    )
+    verdict = mandate.decide(
+        actor.role, action.kind, action.amount_cents, spent, limit, currency=action.currency
+    )
+    return None if verdict.granted else verdict.reason
 
 
 async def mandate_left(

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from balie.act import Act
 from balie.agents.roles import at_least
 from balie.auth import Caller
 from balie.conversations import actions as conversation_actions
@@ -23,7 +24,7 @@ from balie.errors import BalieError, Forbidden, InvalidInput
 from balie.goodwill import actions, queries
 from balie.ids import IdPath
 from balie.policy import mandate
-from balie.store.tables import Conversation
+from balie.store.tables import Conversation, GoodwillAction
 from balie.web import directory
 from balie.web.pages import (
     PageRoute,
@@ -57,6 +58,19 @@ def _amount_in(request: Request) -> Callable[[int, str], str]:
     return amount
 
 
+async def _beyond(act: Act, waiting: list[GoodwillAction]) -> dict[int, str]:
+    """The waiting actions beyond the reader's own mandate (only an admin may approve
+    those), with the limit each passes: Approve is shown disabled with the reason."""
+    if not at_least(act.actor.role, "supervisor"):
+        return {}
+    out: dict[int, str] = {}
+    for action in waiting:
+        reason = await queries.beyond_approver(act.session, act.actor, action, act.now)
+        if reason is not None:
+            out[action.id] = reason
+    return out
+
+
 def _back(form_value: str, conversation_id: int) -> str:
     # Only the approvals page or the conversation: never somewhere the form names freely.
     return "/approvals" if form_value == "/approvals" else f"/conversations/{conversation_id}"
@@ -68,6 +82,7 @@ async def _panel(request: Request, caller: Caller, conversation: Conversation) -
         left = await queries.mandate_left(act.session, act.actor, act.now)
         done = await queries.of_conversation(act.session, conversation.id)
         names = await directory.agent_names(act.session)
+        beyond = await _beyond(act, [a for a in done if a.status == "pending_approval"])
     return render(
         request,
         "_goodwill_panel.html",
@@ -79,6 +94,7 @@ async def _panel(request: Request, caller: Caller, conversation: Conversation) -
         kinds=mandate.KINDS,
         amount=_amount_in(request),
         is_lead=at_least(caller.agent.role, "supervisor"),
+        beyond=beyond,
     )
 
 
@@ -150,6 +166,7 @@ async def approvals(request: Request, caller: SignedIn) -> Response:
         )
         subjects = {conversation_id: subject for conversation_id, subject in rows}
         names = await directory.agent_names(act.session)
+        beyond = await _beyond(act, waiting)
     return render(
         request,
         "approvals.html",
@@ -157,4 +174,5 @@ async def approvals(request: Request, caller: SignedIn) -> Response:
         subjects=subjects,
         names=names,
         amount=_amount_in(request),
+        beyond=beyond,
     )
