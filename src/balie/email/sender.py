@@ -7,8 +7,6 @@ a mail is sent at least once; its fixed Message-ID lets the receiving side drop 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -17,6 +15,7 @@ import aiosmtplib
 from sqlalchemy import or_, select
 
 from balie.act import SYSTEM, Act, utcnow
+from balie.polling import Polling
 from balie.settings import Settings
 from balie.store.database import Database
 from balie.store.tables import Conversation, OutboxMail
@@ -173,23 +172,17 @@ async def settle(db: Database, mail: Claimed, error: Exception | None, *, max_at
         return row.status
 
 
-class OutboxSender:
+class OutboxSender(Polling):
+    task_name = "balie-outbox"
+
     def __init__(self, db: Database, settings: Settings) -> None:
+        super().__init__(settings.outbox_poll_seconds)
         self.db = db
         self.relay = Relay.of(settings)
         self.max_attempts = settings.outbox_max_attempts
-        self.interval = settings.outbox_poll_seconds
-        self._task: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="balie-outbox")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    async def round(self) -> int:
+        return await self.run_once()
 
     async def run_once(self) -> int:
         """Send what is due now (up to ``BATCH``); returns how many attempts were made."""
@@ -210,12 +203,3 @@ class OutboxSender:
                 extra={"fields": {"outbox_id": mail.id, "status": status, "error": repr(error)}},
             )
         return attempts
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                if await self.run_once():
-                    continue  # more may be waiting
-            except Exception:  # the database away, say; the loop must outlive it
-                log.exception("outbox round failed")
-            await asyncio.sleep(self.interval)

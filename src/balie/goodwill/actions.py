@@ -69,16 +69,10 @@ def _text(value: str | None, field: str, limit: int, *, required: bool) -> str |
 
 
 def _snapshot(action: GoodwillAction) -> dict[str, Any]:
-    return {
-        "goodwill_id": action.id,
-        "kind": action.kind,
-        "amount_cents": action.amount_cents,
-        "currency": action.currency,
-        "reason": action.reason,
-        "status": action.status,
-        "decided_by": action.decided_by,
-        "decision_note": action.decision_note,
-    }
+    """What the audit log keeps of an action: its card, under the name alerts use."""
+    snapshot = queries.card(action)
+    snapshot["goodwill_id"] = snapshot.pop("id")
+    return snapshot
 
 
 def describe(action: GoodwillAction) -> str:

@@ -10,8 +10,6 @@ a worker that dies mid-batch leaves its timers pending for the next round.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import importlib
 import logging
@@ -23,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 
 from balie.act import SYSTEM, Act, utcnow
+from balie.polling import Polling
 from balie.store.database import Database
 from balie.store.tables import Timer
 
@@ -116,29 +115,15 @@ async def _fire(act: Act, timer: Timer, name: str) -> int:
     return 1
 
 
-class TimerLoop:
+class TimerLoop(Polling):
     """Fires due timers every ``interval`` seconds until stopped."""
 
+    task_name = "balie-timers"
+
     def __init__(self, db: Database, interval: float, name: str = "") -> None:
+        super().__init__(interval)
         self.db = db
-        self.interval = interval
         self.name = name or worker_name()
-        self._task: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="balie-timers")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await fire_due(self.db, name=self.name)
-            except Exception:  # the database away, say; the loop must outlive it
-                log.exception("timer round failed")
-            await asyncio.sleep(self.interval)
+    async def round(self) -> int:
+        return await fire_due(self.db, name=self.name)
