@@ -4,6 +4,8 @@ polling started with the server, against a real relay and a real IMAP server (do
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -161,3 +163,47 @@ async def test_mail_in_reply_out_answer_in_through_a_running_server(
     assert [m["text"] for m in listed][-1] == "Dinsdag is goed."
     assert listed[1]["email"]["status"] == "sent"
     assert len(await conversations(db)) == 1
+
+
+async def test_a_balie_worker_polls_the_mailboxes_when_the_servers_do_not(
+    app: Any,
+    db: Database,
+    email_inbox: object,
+    make_agent: MakeAgent,
+    dovecot: Dovecot,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    admin = await make_agent("admin")
+    user, password = await asyncio.to_thread(dovecot.add_user)
+    imap = {"host": dovecot.host, "port": dovecot.port, "security": "none"}
+    [inbox] = (await admin.client.get("/api/v1/inboxes")).json()
+    configured = await admin.client.patch(
+        f"/api/v1/inboxes/{inbox['id']}",
+        json={"imap": {**imap, "username": user, "password": password}},
+    )
+    assert configured.status_code == 200, configured.text
+    await asyncio.to_thread(
+        dovecot.append, user, password, mail(subject="Via de worker", text="Opgehaald.")
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("BALIE_")},
+        "BALIE_DATABASE_URL": database_url,
+        "BALIE_DATA_DIR": str(tmp_path),
+        "BALIE_LOG_LEVEL": "WARNING",
+    }
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "balie", "worker", env=env, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+
+        async def arrived() -> bool:
+            return len(await conversations(db)) == 1
+
+        await _until(arrived)
+        [conversation] = await conversations(db)
+        assert conversation.subject == "Via de worker"
+    finally:
+        worker.terminate()
+        _, err = await asyncio.wait_for(worker.communicate(), timeout=30)
+    assert worker.returncode == 0, err.decode()

@@ -127,7 +127,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         await hub.start()
         database.commit_listeners.append(hub.on_commit)
         await email.start()
-        if settings.timers_in_server:
+        if settings.background_in_server:
             await timers.start()
         log.info(
             "started",

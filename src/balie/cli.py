@@ -112,11 +112,12 @@ def serve(
 def worker(
     once: Annotated[bool, typer.Option(help="Fire what is due now, then stop.")] = False,
 ) -> None:
-    """Fire due timers (SLA checks, reminders, surveys) and send the outbox, without
-    serving pages: run one or more beside `balie serve` with BALIE_TIMERS_IN_SERVER=false."""
+    """Fire due timers (SLA checks, reminders, surveys), poll IMAP mailboxes and send the
+    outbox, without serving pages: run one or more beside `balie serve` with
+    BALIE_BACKGROUND_IN_SERVER=false."""
     import signal
 
-    from balie.email.sender import OutboxSender
+    from balie.email.service import EmailService
     from balie.timers.loop import TimerLoop, fire_due
 
     settings = _settings()
@@ -131,17 +132,18 @@ def worker(
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         timers = TimerLoop(db, settings.timer_poll_seconds)
-        # Without a relay the outbox keeps its mail queued, as in `balie serve`.
-        outbox = OutboxSender(db, settings) if settings.smtp_relay else None
+        # The outbox (with a relay) and IMAP polling, as `balie serve` would run them; the
+        # servers keep taking SMTP. Without a relay the outbox keeps its mail queued.
+        mail = EmailService(
+            db, settings.model_copy(update={"smtp_listen": "", "background_in_server": True})
+        )
         await timers.start()
-        if outbox is not None:
-            await outbox.start()
+        await mail.start()
         typer.echo(f"balie worker {timers.name} running", err=True)
         try:
             await stop.wait()
         finally:
-            if outbox is not None:
-                await outbox.stop()
+            await mail.stop()
             await timers.stop()
 
     _run(work, settings)

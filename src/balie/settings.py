@@ -105,9 +105,10 @@ class Settings(BaseSettings):
     timer_poll_seconds: float = Field(
         1.0, gt=0, le=3600, description="How often the timer loop looks for timers that are due."
     )
-    timers_in_server: bool = Field(
+    background_in_server: bool = Field(
         True,
-        description="Fire timers inside `balie serve`; switch off when `balie worker` runs them.",
+        description="Fire timers and poll IMAP mailboxes inside `balie serve`; switch off "
+        "when `balie worker` processes do it.",
     )
     repeat_count: int = Field(
         3, ge=2, le=100, description="Contacts about one product or order that make a repeat."

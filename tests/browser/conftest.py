@@ -21,7 +21,14 @@ NewPage = Callable[[], Awaitable[Page]]
 def live_server(
     database_url: str, migrated_db: object, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    with serving_on(database_url, tmp_path_factory.mktemp("live"), login_attempts=20) as url:
+    # It lives for the whole session on the tests' database: its own timer loop and IMAP
+    # polling would take work from tests that fire timers or poll mailboxes themselves.
+    with serving_on(
+        database_url,
+        tmp_path_factory.mktemp("live"),
+        login_attempts=20,
+        background_in_server=False,
+    ) as url:
         yield url
 
 

@@ -40,7 +40,8 @@ class EmailService:
             self.smtp = await start_receiver(self.db, self.settings)
         if self.sender is not None:
             await self.sender.start()
-        self._watch = asyncio.create_task(self._watch_mailboxes(), name="balie-imap-watch")
+        if self.settings.background_in_server:
+            self._watch = asyncio.create_task(self._watch_mailboxes(), name="balie-imap-watch")
 
     async def stop(self) -> None:
         if self._watch is not None:
