@@ -4,7 +4,6 @@ checked by the coach before they are saved, and sent with their actions in one g
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 from typing import Any
 
 import pytest
@@ -384,10 +383,6 @@ async def test_a_macro_of_someone_else_cannot_be_applied(
     assert r.status_code == 404
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("balie.goodwill.actions") is None,
-    reason="the goodwill room's grant() has not landed in this checkout",
-)
 async def test_goodwill_within_mandate_is_granted_and_above_it_waits_for_approval(
     make_agent: MakeAgent, db: Database
 ) -> None:

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
-from pydantic import BaseModel, StrictInt
+from pydantic import BaseModel, ConfigDict, StrictInt
 
 from balie.api import PREFIX
 from balie.api.schemas import In
@@ -106,16 +106,11 @@ class BreachOut(BaseModel):
     due_at: dt.datetime
     breached_at: dt.datetime
 
+    model_config = ConfigDict(from_attributes=True)
+
     @classmethod
     def of(cls, b: SlaBreach) -> BreachOut:
-        return cls(
-            id=b.id,
-            target=b.target,
-            severity=b.severity,
-            owner_id=b.owner_id,
-            due_at=b.due_at,
-            breached_at=b.breached_at,
-        )
+        return cls.model_validate(b)
 
 
 class ConversationSla(BaseModel):
